@@ -1,0 +1,41 @@
+// The server's connection pool. It logs in as `authenticator`, which holds no privileges of
+// its own (NOINHERIT) and switches to an API role per request inside a transaction
+// (lib/rest/context.ts). One lazily created pool per process; tests make their own.
+import postgres from "postgres";
+import { authenticatorDatabaseUrl } from "./config.ts";
+
+export type Sql = postgres.Sql;
+
+export interface PoolOptions {
+  /** Connections kept open at most (default 10, or env MUTAMBO_DB_POOL). */
+  max?: number;
+}
+
+/** A new pool for `url` (default: the authenticator URL of the configured database). */
+export function createPool(
+  url: string = authenticatorDatabaseUrl(),
+  options: PoolOptions = {},
+): Sql {
+  return postgres(url, {
+    max: options.max ?? Number(Deno.env.get("MUTAMBO_DB_POOL") ?? "10"),
+    onnotice: () => {},
+    // Queries are built per request; unnamed statements keep no per-connection cache.
+    prepare: false,
+    connection: { application_name: "mutambo" },
+  });
+}
+
+let pool: Sql | undefined;
+
+/** The process-wide pool, created on first use. */
+export function db(): Sql {
+  pool ??= createPool();
+  return pool;
+}
+
+/** Closes the process-wide pool (server shutdown). */
+export async function closeDb(): Promise<void> {
+  const current = pool;
+  pool = undefined;
+  if (current) await current.end({ timeout: 5 });
+}
