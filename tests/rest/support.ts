@@ -37,6 +37,7 @@ create function ${s}.request_info() returns jsonb language sql stable as $$
     'cookies', nullif(current_setting('request.cookies', true), '')::jsonb,
     'claims', nullif(current_setting('request.jwt.claims', true), '')::jsonb,
     'org_id', auth.org_id(),
+    'pre_request', current_setting('fixture.pre_request', true),
     'read_only', current_setting('transaction_read_only'),
     'search_path', current_setting('search_path'))
 $$;
@@ -67,10 +68,10 @@ create function ${s}.bump(name text) returns int language sql volatile as $$
 $$;
 create function ${s}.counter(name text) returns int language sql stable
   as $$ select coalesce((select n from ${s}.counters c where c.name = counter.name), 0) $$;
+-- STABLE, so called in a READ ONLY transaction; the volatile function it calls writes.
 create function ${s}.write_in_stable(name text) returns int language plpgsql stable as $$
 begin
-  insert into ${s}.counters (name, n) values (name, 1);
-  return 1;
+  return ${s}.bump(name);
 end $$;
 create function ${s}.bump_then_fail(name text) returns int language plpgsql volatile as $$
 begin
@@ -99,12 +100,13 @@ create function ${s}.overloaded(a int, b int) returns text language sql immutabl
   as $$ select 'int,int' $$;
 -- Fails with a serialization failure for its first "failures" calls per key, counting calls
 -- with a sequence (nextval survives the rollback of each failed attempt).
-create function ${s}.flaky(key text, failures int) returns int language plpgsql volatile as $$
+create function ${s}.flaky(key text, failures int, code text default '40001') returns int
+language plpgsql volatile as $$
 declare
   attempt bigint := nextval(format('${s}.%I', 'flaky_' || key)::regclass);
 begin
   if attempt <= failures then
-    raise exception 'could not serialize access (attempt %)', attempt using errcode = '40001';
+    raise exception 'Transient failure (attempt %)', attempt using errcode = code;
   end if;
   return attempt;
 end $$;
@@ -114,6 +116,7 @@ begin
     raise exception 'Refused by the pre-request check' using errcode = 'PT429',
       hint = 'Try again later';
   end if;
+  perform set_config('fixture.pre_request', 'ran', true);
 end $$;
 
 -- Tenant rows behind ENABLE + FORCE row-level security, keyed by org_id from the claims.
@@ -147,7 +150,7 @@ grant execute on function ${s}.whoami(), ${s}.request_info(), ${s}.add(int, int)
   ${s}.nothing(), ${s}.bump(text), ${s}.counter(text), ${s}.write_in_stable(text),
   ${s}.bump_then_fail(text), ${s}.add_ticket(text), ${s}.add_order(int, text),
   ${s}.raise_code(text), ${s}.raise_code_stable(text), ${s}.overloaded(int),
-  ${s}.overloaded(int, int), ${s}.amb(int), ${s}.amb(text), ${s}.flaky(text, int), ${s}.pre_request(), ${s}.note_count()
+  ${s}.overloaded(int, int), ${s}.amb(int), ${s}.amb(text), ${s}.flaky(text, int, text), ${s}.pre_request(), ${s}.note_count()
   to anon, buyer, staff, scanner;
 reset role;
 `;
@@ -174,25 +177,96 @@ export async function startFixture(
   await admin.unsafe(fixtureSql(schema));
   const pool = postgres(testAuthenticatorUrl(), { max: 6, onnotice: () => {}, prepare: false });
   const rest = createRest({ sql: pool, jwtSecret: secret, schema, ...options });
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, (req) => {
-    const path = new URL(req.url).pathname.replace(/^\/rest\/?/, "");
-    return rest.handler(req, path);
-  });
-  const url = `http://127.0.0.1:${server.addr.port}/rest/`;
+  const server = serve(rest);
   return {
     schema,
     admin,
     pool,
     rest,
-    url,
-    fetch: (path, init) => fetch(url + path, init),
+    url: server.url,
+    fetch: server.fetch,
     token: (claims, tokenOptions) => rest.signJwt(claims, tokenOptions),
     close: async () => {
-      await server.shutdown();
+      await server.close();
       await pool.end();
       await admin.end();
     },
   };
+}
+
+export interface Served {
+  url: string;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Serves `rest` over real HTTP on a random local port, under `/rest/`. */
+export function serve(rest: Rest): Served {
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, (req) => {
+    const path = new URL(req.url).pathname.replace(/^\/rest\/?/, "");
+    return rest.handler(req, path);
+  });
+  const url = `http://127.0.0.1:${server.addr.port}/rest/`;
+  return { url, fetch: (path, init) => fetch(url + path, init), close: () => server.shutdown() };
+}
+
+/**
+ * One fixture per test file: started by the first test that needs it, closed by the last
+ * test the file registers (call `closeTest()` at the end of the file).
+ */
+export function useFixture(schema: string, options: Partial<RestOptions> = {}) {
+  let current: Promise<Fixture> | undefined;
+  const get = () => current ??= startFixture(schema, options);
+  return {
+    get,
+    test(name: string, fn: (fx: Fixture) => Promise<void>) {
+      Deno.test({ name, ...dbTest, fn: async () => await fn(await get()) });
+    },
+    closeTest() {
+      Deno.test({
+        name: `${schema}: close the fixture`,
+        ...dbTest,
+        fn: async () => {
+          if (current) await (await current).close();
+        },
+      });
+    },
+  };
+}
+
+/** Asserts an error response: status, PostgREST body with exactly its four keys. */
+export async function expectError(
+  response: Response,
+  status: number,
+  code: string,
+  message?: string | RegExp,
+): Promise<{ code: string; message: string; details: string | null; hint: string | null }> {
+  const text = await response.text();
+  if (response.status !== status) {
+    throw new Error(`Expected status ${status} but found ${response.status}: ${text}`);
+  }
+  const body = JSON.parse(text);
+  const keys = Object.keys(body).sort().join(",");
+  if (keys !== "code,details,hint,message") {
+    throw new Error(`Expected the keys code, details, hint, message but found ${keys}`);
+  }
+  if (body.code !== code) throw new Error(`Expected code ${code} but found ${body.code}: ${text}`);
+  if (typeof message === "string" && body.message !== message) {
+    throw new Error(
+      `Expected message ${JSON.stringify(message)} but found ${JSON.stringify(body.message)}`,
+    );
+  }
+  if (message instanceof RegExp && !message.test(body.message)) {
+    throw new Error(
+      `Expected message matching ${message} but found ${JSON.stringify(body.message)}`,
+    );
+  }
+  if (!(response.headers.get("content-type") ?? "").startsWith("application/json")) {
+    throw new Error(
+      `Expected a JSON content type but found ${response.headers.get("content-type")}`,
+    );
+  }
+  return body;
 }
 
 /** POSTs JSON to an RPC. */
