@@ -91,7 +91,7 @@ export function serialize(root: unknown): string {
       table[index] = entry;
       let i = 0;
       for (const v of obj) entry.push(ref(v, [...path, `<item ${i++}>`]));
-    } else if (isValidElement(obj)) {
+    } else if (isValidElement(obj) && "type" in obj && "props" in obj) {
       throw new SerializeError(
         "JSX is only supported as a top-level prop of an island (it becomes a slot)",
         path,
