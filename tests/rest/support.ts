@@ -75,8 +75,7 @@ begin
 end $$;
 create function ${s}.bump_then_fail(name text) returns int language plpgsql volatile as $$
 begin
-  insert into ${s}.counters as c (name, n) values (name, 1)
-  on conflict (name) do update set n = c.n + 1;
+  perform ${s}.bump(name);
   raise exception 'Refused after writing' using errcode = 'PT409';
 end $$;
 create function ${s}.add_ticket(code text) returns void language sql volatile
