@@ -6,7 +6,7 @@
 // They share one process-wide instance built from lib/config.ts and lib/db.ts; tests build
 // their own with createRest({ sql, schema, jwtSecret, preRequest }).
 import { jwtSecret } from "../config.ts";
-import { db } from "../db.ts";
+import { db, type Sql } from "../db.ts";
 import type { JwtClaims } from "./jwt.ts";
 import { type CallOptions, createRest, type Rest } from "./rest.ts";
 
@@ -15,12 +15,15 @@ export { type JwtClaims, verifyJwt } from "./jwt.ts";
 export { type CallOptions, createRest, type Rest, type RestOptions } from "./rest.ts";
 export { statusForSqlState } from "./sqlstate.ts";
 
-let instance: Rest | undefined;
+let instance: { rest: Rest; pool: Sql } | undefined;
 
 /** The process-wide endpoint (authenticator pool, schema `api`, `auth.pre_request`). */
 export function rest(): Rest {
-  instance ??= createRest({ sql: db(), jwtSecret: jwtSecret() });
-  return instance;
+  const pool = db(); // a new pool after closeDb(): build a new endpoint around it
+  if (instance?.pool !== pool) {
+    instance = { rest: createRest({ sql: pool, jwtSecret: jwtSecret() }), pool };
+  }
+  return instance.rest;
 }
 
 export function restHandler(req: Request, path: string): Promise<Response> {

@@ -45,6 +45,8 @@ export interface RestOptions {
   anonRole?: string;
   /** Retries of a transaction that failed with 40001/40P01, default 3. */
   retries?: number;
+  /** Most rows one read returns, whatever limit the client asks for (db-max-rows); default 1000, null for none. */
+  maxRows?: number | null;
 }
 
 export interface CallOptions {
@@ -75,6 +77,9 @@ export function createRest(options: RestOptions): Rest {
   const schema = options.schema ?? "api";
   const key = secretKey(options.jwtSecret);
   const cache = new SchemaCache(options.sql, schema);
+  const maxRows = options.maxRows === undefined ? 1000 : options.maxRows;
+  const capped = (plan: ReadPlan): ReadPlan =>
+    maxRows === null ? plan : { ...plan, limit: Math.min(plan.limit ?? maxRows, maxRows) };
   const run: RunOptions = {
     sql: options.sql,
     anonRole: options.anonRole ?? "anon",
@@ -187,7 +192,7 @@ export function createRest(options: RestOptions): Rest {
     base: Omit<RequestContext, "readOnly">,
   ): Promise<Response> {
     const { method } = base;
-    const plan = parseReadPlan(new URL(req.url).searchParams, req.headers.get("range"));
+    const plan = capped(parseReadPlan(new URL(req.url).searchParams, req.headers.get("range")));
     const single = wantsSingleObject(req.headers.get("accept"));
     const relation = await findRelation(name, plan);
     if (method !== "GET" && method !== "HEAD") {
@@ -262,7 +267,7 @@ export function createRest(options: RestOptions): Rest {
   ) {
     const claims = callOptions.claims;
     try {
-      const plan = parseReadPlan(new URLSearchParams(query), null);
+      const plan = capped(parseReadPlan(new URLSearchParams(query), null));
       const relation = await findRelation(relationName, plan);
       const context: RequestContext = {
         claims,

@@ -2,7 +2,8 @@
 // the single-object media type, and the 4xx answers to bad queries. Fixture: 250 items,
 // price null for every 10th, category food/drink/merch by id % 3, active for even ids.
 import assert from "node:assert/strict";
-import { expectError, type Fixture, json, useFixture } from "./support.ts";
+import { createRest } from "../../lib/rest/rest.ts";
+import { expectError, type Fixture, json, secret, serve, useFixture } from "./support.ts";
 
 const s = "rest_fx_read";
 const fixture = useFixture(s);
@@ -286,6 +287,23 @@ fixture.test("a column added after the first read is found (cache refresh on mis
   assert.deepEqual(await json(await fx.fetch("late_v?select=name&id=eq.1")), [{
     name: "item 001",
   }]);
+});
+
+fixture.test("maxRows caps every read, like PostgREST's db-max-rows", async (fx) => {
+  const server = serve(createRest({ sql: fx.pool, jwtSecret: secret, schema: s, maxRows: 100 }));
+  try {
+    const capped = await server.fetch("items_v?order=id", { headers: { prefer: "count=exact" } });
+    assert.equal(capped.status, 206);
+    assert.equal(capped.headers.get("content-range"), "0-99/250");
+    assert.equal((await capped.json() as unknown[]).length, 100);
+    const asked = await server.fetch("items_v?limit=500&offset=200");
+    assert.equal(asked.headers.get("content-range"), "200-249/*");
+    await asked.body?.cancel();
+    const smaller = await server.fetch("items_v?limit=7");
+    assert.equal((await smaller.json() as unknown[]).length, 7);
+  } finally {
+    await server.close();
+  }
 });
 
 fixture.closeTest();
