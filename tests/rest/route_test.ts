@@ -22,6 +22,7 @@ Deno.test({
     const saved = ["AUTHENTICATOR_DATABASE_URL", "JWT_SECRET"].map((k) =>
       [k, Deno.env.get(k)] as const
     );
+    await closeDb(); // the pool must be built from the URL set here
     Deno.env.set("AUTHENTICATOR_DATABASE_URL", testAuthenticatorUrl());
     Deno.env.set("JWT_SECRET", secret);
     try {
