@@ -66,8 +66,8 @@ export function parseReadPlan(params: URLSearchParams, rangeHeader: string | nul
   if (rangeHeader !== null) {
     const match = /^(?:items=)?\s*(\d+)-(\d*)\s*$/.exec(rangeHeader);
     if (match) {
-      const lower = Number(match[1]);
-      const upper = match[2] === "" ? null : Number(match[2]);
+      const lower = safeNumber("Range", match[1]!);
+      const upper = match[2] === "" ? null : safeNumber("Range", match[2]!);
       if (upper !== null && upper < lower) {
         throw rangeError(
           "The lower boundary must be lower than or equal to the upper boundary in the Range header.",
@@ -90,6 +90,14 @@ export function parseReadPlan(params: URLSearchParams, rangeHeader: string | nul
   return plan;
 }
 
+function safeNumber(name: string, digits: string): number {
+  const n = Number(digits);
+  if (!Number.isSafeInteger(n)) {
+    throw queryParamError(`"${name}" is too large: "${digits}"`, `Invalid ${name}`);
+  }
+  return n;
+}
+
 function parseCount(name: string, value: string): number {
   if (!/^\d+$/.test(value.trim())) {
     if (/^-\d+$/.test(value.trim()) && name === "limit") {
@@ -100,7 +108,7 @@ function parseCount(name: string, value: string): number {
       `Invalid ${name}`,
     );
   }
-  return Number(value.trim());
+  return safeNumber(name, value.trim());
 }
 
 function parseSelect(value: string): SelectItem[] | "*" {

@@ -238,6 +238,8 @@ export function createRest(options: RestOptions): Rest {
     callOptions: CallOptions = {},
   ) {
     const claims = callOptions.claims;
+    // An undefined value means the argument is absent (its default applies), as in JSON.
+    args = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
     try {
       const f = await resolveFunction(cache, schema, fn, Object.keys(args));
       const context: RequestContext = {

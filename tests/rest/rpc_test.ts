@@ -223,6 +223,7 @@ fixture.test("a function created after the first request is found (cache refresh
 
 fixture.test("in-process rpc() returns parsed values and runs as the given claims", async (fx) => {
   assert.equal(await fx.rest.rpc<number>("add", { a: 2 }), 12);
+  assert.equal(await fx.rest.rpc<number>("add", { a: 2, b: undefined }), 12, "undefined is absent");
   assert.deepEqual(await fx.rest.rpc("seat", { id: 1 }), { id: 1, label: "Seat 1" });
   assert.deepEqual(await fx.rest.rpc("numbers", { n: 2 }), [1, 2]);
   assert.equal(await fx.rest.rpc("nothing"), undefined);

@@ -110,4 +110,6 @@ Deno.test("parseReadPlan: Range header combined with limit and offset", () => {
   assert.deepEqual(plan("limit=5", "10-19"), [10, 5]);
   assert.deepEqual(plan("", "bytes=oops"), [0, null], "unparseable ranges are ignored");
   assert.throws(() => plan("", "9-3"), { status: 416, code: "PGRST103" });
+  assert.throws(() => plan("offset=99999999999999999999", null), { status: 400, code: "PGRST100" });
+  assert.throws(() => plan("", "0-99999999999999999999"), { status: 400, code: "PGRST100" });
 });
