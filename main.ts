@@ -1,16 +1,15 @@
 // Wiring only: the islands app over routes/, islands/ and static/, served on PORT.
 import { createApp } from "./lib/fresh/mod.ts";
 import { projectRoot, serverPort } from "./lib/config.ts";
+import { closeDb } from "./lib/db.ts";
 
 const app = await createApp({ root: projectRoot });
 const port = serverPort();
+let server: Deno.HttpServer;
 try {
-  Deno.serve({
+  server = Deno.serve({
     port,
-    onListen: ({ hostname, port }) =>
-      console.log(
-        `Mutambo is running on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`,
-      ),
+    onListen: ({ port }) => console.log(`Mutambo is running on http://localhost:${port}`),
   }, app.handler);
 } catch (error) {
   if (error instanceof Deno.errors.AddrInUse) {
@@ -20,4 +19,13 @@ try {
     Deno.exit(1);
   }
   throw error;
+}
+
+// Finish requests in flight and close the database pool on Ctrl-C or a stop signal.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    await server.shutdown();
+    await closeDb();
+    Deno.exit(0);
+  });
 }
