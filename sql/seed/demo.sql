@@ -35,16 +35,16 @@ begin
   z_open := api.add_price_zone(nss_lv, 'Open Stand', '#6b7280', 4);
   perform api.build_seated_section(layout_version_id => nss_lv, name => 'VIP', price_zone_id => z_vip,
     rows => 20, seats_per_row => 100, numbering => 'odd_even', seat_spacing => 0.55, row_spacing => 0.9,
-    arc_radius => 48, arc_direction_deg => 180, accessible_rows => array['A'], sort => 1);
+    arc_radius => 48, arc_direction_deg => 180, focal_x => -28.8, focal_y => 0.0, accessible_rows => array['A'], sort => 1);
   perform api.build_seated_section(layout_version_id => nss_lv, name => 'Covered Stand', price_zone_id => z_cov,
     rows => 40, seats_per_row => 250, seat_spacing => 0.5, row_spacing => 0.85,
-    arc_radius => 68, arc_direction_deg => 180, accessible_rows => array['A'], restricted_view_rows => array['PP', 'QQ'], sort => 2);
+    arc_radius => 68, arc_direction_deg => 180, focal_x => -40.8, focal_y => 0.0, accessible_rows => array['A'], restricted_view_rows => array['PP', 'QQ'], sort => 2);
   perform api.build_seated_section(layout_version_id => nss_lv, name => 'Northern End', price_zone_id => z_end,
     rows => 40, seats_per_row => 100, row_labels => 'numbers', seat_spacing => 0.5, row_spacing => 0.85,
-    arc_radius => 72, arc_direction_deg => 270, sort => 3);
+    arc_radius => 72, arc_direction_deg => 270, focal_x => 0.0, focal_y => -43.2, sort => 3);
   perform api.build_seated_section(layout_version_id => nss_lv, name => 'Southern End', price_zone_id => z_end,
     rows => 40, seats_per_row => 100, row_labels => 'numbers', seat_spacing => 0.5, row_spacing => 0.85,
-    arc_radius => 72, arc_direction_deg => 90, sort => 4);
+    arc_radius => 72, arc_direction_deg => 90, focal_x => 0.0, focal_y => 43.2, sort => 4);
   perform api.add_standing_section(layout_version_id => nss_lv, name => 'Open Stand', capacity => 40000,
     price_zone_id => z_open, x => 95, y => 0, sort => 5);
   perform api.publish_layout_version(nss_lv);
@@ -57,11 +57,11 @@ begin
   z_main := api.add_price_zone(bf_lv, 'Main Stand', '#1d4ed8', 2);
   z_terr := api.add_price_zone(bf_lv, 'Terraces', '#6b7280', 3);
   perform api.build_seated_section(layout_version_id => bf_lv, name => 'VIP Box', price_zone_id => z_vip,
-    rows => 12, seats_per_row => 50, seat_spacing => 0.6, row_spacing => 1.0, arc_radius => 45, arc_direction_deg => 180,
+    rows => 12, seats_per_row => 50, seat_spacing => 0.6, row_spacing => 1.0, arc_radius => 45, arc_direction_deg => 180, focal_x => -27.0, focal_y => 0.0,
     accessible_rows => array['A'], sort => 1);
   perform api.build_seated_section(layout_version_id => bf_lv, name => 'Main Stand', price_zone_id => z_main,
     rows => 40, seats_per_row => 180, seats_increment => 1, seat_spacing => 0.5, row_spacing => 0.85,
-    arc_radius => 58, arc_direction_deg => 180, sort => 2);
+    arc_radius => 58, arc_direction_deg => 180, focal_x => -34.8, focal_y => 0.0, sort => 2);
   -- 40 rows of 180..219 seats = 7,980; the terraces make up the rest of 40,000
   perform api.add_standing_section(layout_version_id => bf_lv, name => 'Soweto Terrace', capacity => 20000,
     price_zone_id => z_terr, x => 90, y => 0, sort => 3);
