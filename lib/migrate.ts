@@ -4,7 +4,7 @@
 import postgres from "postgres";
 import { projectRoot } from "./config.ts";
 
-const sqlDir = `${projectRoot}sql`;
+const defaultSqlDir = `${projectRoot}sql`;
 const lockKey = 7_351_001; // pg_advisory_lock key: one migrator per database at a time
 
 export interface MigrationFile {
@@ -16,7 +16,7 @@ export interface MigrationFile {
 
 export class MigrationError extends Error {}
 
-export async function migrationFiles(): Promise<MigrationFile[]> {
+export async function migrationFiles(sqlDir = defaultSqlDir): Promise<MigrationFile[]> {
   const files: MigrationFile[] = [];
   for await (const entry of Deno.readDir(sqlDir)) {
     if (!entry.isFile || !/^\d{3}_[a-z0-9_]+\.sql$/.test(entry.name)) continue;
@@ -38,9 +38,10 @@ export async function migrationFiles(): Promise<MigrationFile[]> {
 /** Applies pending migrations to the database at `url` (a superuser URL). Returns the names applied. */
 export async function migrate(
   url: string,
-  options: { log?: (line: string) => void } = {},
+  options: { log?: (line: string) => void; dir?: string } = {},
 ): Promise<string[]> {
   const log = options.log ?? (() => {});
+  const dir = options.dir ?? defaultSqlDir;
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await sql`select pg_advisory_lock(${lockKey})`;
@@ -50,15 +51,19 @@ export async function migrate(
       applied_at timestamptz not null default now())`;
     const applied = new Map(
       (await sql<{ filename: string; checksum: string }[]>`
-        select filename, checksum from public.schema_migrations`).map((r) => [r.filename, r.checksum]),
+        select filename, checksum from public.schema_migrations`).map((
+        r,
+      ) => [r.filename, r.checksum]),
     );
-    const files = await migrationFiles();
+    const files = await migrationFiles(dir);
     for (const [name, checksum] of applied) {
       const file = files.find((f) => f.name === name);
       if (file && file.checksum !== checksum) {
         throw new MigrationError(
-          `sql/${name} was edited after it was applied to this database ` +
-            `(recorded checksum ${checksum.slice(0, 12)}…, file now ${file.checksum.slice(0, 12)}…). ` +
+          `${label(dir, name)} was edited after it was applied to this database ` +
+            `(recorded checksum ${checksum.slice(0, 12)}…, file now ${
+              file.checksum.slice(0, 12)
+            }…). ` +
             `Applied migrations are append-only: undo the edit and put the change in a new numbered file, ` +
             `or start over with \`deno task db:reset\`.`,
         );
@@ -66,8 +71,8 @@ export async function migrate(
     }
     const pending = files.filter((f) => !applied.has(f.name));
     for (const file of pending) {
-      await applyFile(url, file);
-      log(`applied sql/${file.name}`);
+      await applyFile(url, file, label(dir, file.name));
+      log(`applied ${label(dir, file.name)}`);
     }
     return pending.map((f) => f.name);
   } finally {
@@ -76,7 +81,12 @@ export async function migrate(
   }
 }
 
-async function applyFile(url: string, file: MigrationFile): Promise<void> {
+/** How a file is named in messages: sql/NNN_x.sql for the project's own files. */
+function label(dir: string, name: string): string {
+  return dir === defaultSqlDir ? `sql/${name}` : `${dir}/${name}`;
+}
+
+async function applyFile(url: string, file: MigrationFile, name: string): Promise<void> {
   const script = [
     "\\set ON_ERROR_STOP on",
     "begin;",
@@ -100,9 +110,9 @@ async function applyFile(url: string, file: MigrationFile): Promise<void> {
   const { code, stderr } = await child.output();
   if (code !== 0) {
     const message = new TextDecoder().decode(stderr).trim()
-      .replaceAll(`psql:${file.path}:`, `sql/${file.name}, line `);
+      .replaceAll(`psql:${file.path}:`, `${name}, line `);
     throw new MigrationError(
-      `Migration sql/${file.name} failed and was rolled back; nothing of it was applied.\n${message}`,
+      `Migration ${name} failed and was rolled back; nothing of it was applied.\n${message}`,
     );
   }
 }
