@@ -88,7 +88,7 @@ start() {
     fi
     mkdir -p "$RUN"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$RUN"
     touch "$LOG"; [ "$(id -u)" = 0 ] && chown postgres:postgres "$LOG"
-    if ! as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null; then
+    if ! as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -o "-p $PORT" start >/dev/null; then
       tail -20 "$LOG" >&2
       die "Postgres did not start (log above, whole log in $LOG)"
     fi
