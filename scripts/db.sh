@@ -114,6 +114,8 @@ reset() {
   start
   say "dropping and recreating database $DB"
   psql_super -d postgres -qc "drop database if exists $DB with (force)" -c "create database $DB" >/dev/null
+  # pg_cron's scheduler stops when its database is dropped; a restart brings it back.
+  as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 -o "-p $PORT" restart -m fast >/dev/null
 }
 
 case "${1:-}" in
