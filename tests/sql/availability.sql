@@ -1,0 +1,74 @@
+-- Reading availability: the public listing with search and filters, an event by slug,
+-- per-section counts (live holds only), the seat map arrays, and levels.
+begin;
+\ir _fixture.sql
+select plan(25);
+
+create function test_support.names(actor text, args text) returns text[] language sql as $$
+  select coalesce(array_agg(r ->> 'name' order by r ->> 'name'), '{}')
+  from jsonb_array_elements(test_support.q(actor, format('select name from api.list_events(%s)', args))) r
+  where r ->> 'name' in ('Test Match', 'Lusaka Sounds')
+$$;
+
+select is(test_support.names('anon', ''), array['Lusaka Sounds', 'Test Match'], 'anon lists both events on sale');
+select is(test_support.names('anon', $$q => 'alpha'$$), array['Test Match'], 'search finds a team name');
+select is(test_support.names('anon', $$q => 'HEROES'$$), array['Lusaka Sounds'], 'search finds the venue name, any case');
+select is(test_support.names('anon', $$q => '%'$$), '{}'::text[], 'a % in the search text is literal, not a wildcard');
+select is(test_support.names('anon', $$city => 'lusaka'$$), array['Lusaka Sounds'], 'filter by city');
+select is(test_support.names('anon', $$category => 'football'$$), array['Test Match'], 'filter by category');
+select is(test_support.names('anon', $$date_from => now() + interval '8 days'$$), array['Lusaka Sounds'], 'filter by start date');
+select throws_ok(test_support.as_('anon', 'select * from api.list_events(limit_count => 0)'), 'P0001', 'limit_count 0 must be between 1 and 100',
+  'a zero page size is refused');
+select throws_ok(test_support.as_('anon', $$select * from api.list_events(date_from => now(), date_to => now() - interval '1 day')$$), 'P0001', null,
+  'an inverted date range is refused');
+select is(test_support.v('anon', format('select from_price_minor from api.list_events(limit_count => 100) where id = %L', :'event_a')), '300'::jsonb,
+  'the from-price is the lowest visible price (the hidden members'' type is ignored)');
+select is(test_support.v('anon', format('select availability from api.list_events(limit_count => 100) where id = %L', :'event_a')), '"available"'::jsonb,
+  'a fresh event is available');
+
+-- event by slug
+select slug as slug_a from core.events where id = :'event_a' \gset
+select is((select array_agg(t ->> 'name' order by t ->> 'name') from jsonb_array_elements(test_support.v('anon', format('select api.event_by_slug(%L)', :'slug_a')) -> 'ticket_types') t),
+  array['Adult', 'Child', 'Parking'], 'the event page lists the visible ticket types, not the hidden one');
+select throws_ok(test_support.as_('anon', $$select api.event_by_slug('no-such-event')$$), 'PT404', 'Event "no-such-event" not found', 'an unknown slug is a 404');
+
+-- counts: live holds only
+update core.event_seats set hold_id = gen_random_uuid(), held_until = now() + interval '5 minutes'
+where id in (select id from core.event_seats where event_section_id = :'terrace' limit 5);
+update core.event_seats set hold_id = gen_random_uuid(), held_until = now() - interval '1 second'
+where id in (select id from core.event_seats where event_section_id = :'terrace' and hold_id is null limit 7);
+select is((select r ->> 'held' || '/' || (r ->> 'free') from jsonb_array_elements(test_support.q('anon', format('select * from api.event_sections(%L)', :'event_a'))) r
+  where r ->> 'name' = 'Terrace'), '5/15', 'held counts only unexpired holds; expired ones are free again before any job runs');
+select is((select r ->> 'min_price_minor' || '-' || (r ->> 'max_price_minor') from jsonb_array_elements(test_support.q('anon', format('select * from api.event_sections(%L)', :'event_a'))) r
+  where r ->> 'name' = 'Terrace'), '300-500', 'sections show their visible price range');
+-- limited: fewer than 20 free of 88
+update core.event_seats set held_until = now() + interval '5 minutes', hold_id = gen_random_uuid()
+where id in (select id from core.event_seats where event_id = :'event_a' and held_until <= now() limit 70);
+select is(test_support.v('anon', format('select availability from api.list_events(limit_count => 100) where id = %L', :'event_a')), '"limited"'::jsonb,
+  'with few places left the event shows as limited');
+update core.event_seats set held_until = now() - interval '1 second' where event_id = :'event_a';
+select is(test_support.v('anon', format('select availability from api.list_events(limit_count => 100) where id = %L', :'event_a')), '"available"'::jsonb,
+  'expired holds make it available again at once');
+update core.event_seats set state = 'sold' where event_id = :'event_a';
+select core.refresh_section_counts(:'event_a');
+select is(test_support.v('anon', format('select availability from api.list_events(limit_count => 100) where id = %L', :'event_a')), '"sold_out"'::jsonb,
+  'sold places make it sold out');
+update core.event_seats set state = 'open', hold_id = null, held_until = '-infinity' where event_id = :'event_a';
+select core.refresh_section_counts(:'event_a');
+
+-- seat map
+select test_support.v('anon', format('select api.section_seats(%L)', :'stand')) as map \gset
+select is(jsonb_array_length(:'map'::jsonb -> 'ids'), 50, 'the seat map has one entry per seat');
+select is(:'map'::jsonb ->> 'status', repeat('f', 50), 'all seats are free');
+select is(:'map'::jsonb -> 'rows' ->> 0 || (:'map'::jsonb -> 'numbers' ->> 0), 'A1', 'arrays are ordered by row and position');
+select test_support.v('buyer', format($$select api.hold_seats(event_id => %L, seat_ids => %L, session_id => 'sess-aaaaaaaa') ->> 'token'$$,
+  :'event_a', test_support.seats(:'stand', array['A1', 'A2']))) #>> '{}' as tok \gset
+update core.event_seats set state = 'sold' where id = test_support.seat(:'stand', 'A3');
+select is(left(test_support.v('anon', format('select api.section_seats(%L)', :'stand')) ->> 'status', 4), 'hhsf', 'held and sold seats show as h and s');
+select is(left(test_support.v('anon', format('select api.section_seats(%L, %L)', :'stand', :'tok')) ->> 'status', 4), 'mmsf',
+  'with its token the buyer sees their own seats as m');
+select throws_ok(test_support.as_('anon', format('select api.section_seats(%L)', :'terrace')), 'PT422', null, 'a standing section has no seat map');
+select throws_ok(test_support.as_('anon', format('select api.section_seats(%L)', gen_random_uuid())), 'PT404', null, 'an unknown section is a 404');
+
+select * from finish();
+rollback;
