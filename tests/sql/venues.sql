@@ -2,7 +2,7 @@
 -- lengths, arcs, attributes), validation, publishing, versioning, and a 60,000-seat build.
 begin;
 \ir _fixture.sql
-select plan(26);
+select plan(27);
 
 select test_support.v('owner_a', $$select api.create_venue('Builder Ground', 'Bulawayo')$$) #>> '{}' as venue \gset
 select test_support.v('owner_a', format($$select api.create_layout(%L, 'Test')$$, :'venue')) #>> '{}' as lv \gset
@@ -37,6 +37,9 @@ select is((select array_agg(c order by r) from (select row_index r, count(*)::in
 select ok((select bool_and(abs(sqrt(x * x + y * y) - (49 + row_index)) < 0.05) from core.seats where section_id = :'bowl'),
   'seats of row r lie on the arc of radius 50 + (r - 1) around the centre');
 select ok((select bool_and(y > 45) from core.seats where section_id = :'bowl'), 'direction 90 puts the arc south of the centre');
+select ok((select distance from core.seats where section_id = :'bowl' and row_index = 1 and seat_index = 5)
+          < (select distance from core.seats where section_id = :'bowl' and row_index = 1 and seat_index = 1),
+  'on an arc the middle of a row ranks above its ends (default focal point in front of the stand)');
 
 select throws_ok(test_support.as_('owner_a', format($$select api.build_seated_section(layout_version_id => %L, name => 'Bad', rows => 0, seats_per_row => 5)$$, :'lv')),
   'P0001', 'Rows 0 must be between 1 and 200', 'zero rows are refused');
