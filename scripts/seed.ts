@@ -35,7 +35,10 @@ if (!empty) {
   if (code !== 0) {
     console.error(
       `seed: sql/seed/demo.sql failed and was rolled back; nothing of it was loaded.\n` +
-        new TextDecoder().decode(stderr).trim().replaceAll(`psql:${seedFile}:`, "sql/seed/demo.sql, line "),
+        new TextDecoder().decode(stderr).trim().replaceAll(
+          `psql:${seedFile}:`,
+          "sql/seed/demo.sql, line ",
+        ),
     );
     Deno.exit(1);
   }

@@ -8,7 +8,9 @@ const dir = new URL("./sql/", import.meta.url).pathname;
 function files(): string[] {
   const names: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
-    if (entry.isFile && entry.name.endsWith(".sql") && !entry.name.startsWith("_")) names.push(entry.name);
+    if (entry.isFile && entry.name.endsWith(".sql") && !entry.name.startsWith("_")) {
+      names.push(entry.name);
+    }
   }
   return names.sort();
 }
@@ -20,7 +22,18 @@ Deno.test("pgTAP", async (t) => {
   for (const name of list) {
     await t.step(name, async () => {
       const { code, stdout, stderr } = await new Deno.Command("psql", {
-        args: ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", testAdminUrl(), "-f", `${dir}${name}`],
+        args: [
+          "-X",
+          "-q",
+          "-t",
+          "-A",
+          "-v",
+          "ON_ERROR_STOP=1",
+          "-d",
+          testAdminUrl(),
+          "-f",
+          `${dir}${name}`,
+        ],
         stdout: "piped",
         stderr: "piped",
         env: { PGOPTIONS: "-c client_min_messages=warning" },
@@ -35,7 +48,9 @@ Deno.test("pgTAP", async (t) => {
       if (code !== 0) problems.push(`psql exited with ${code}: ${err.trim()}`);
       if (failed.length) problems.push(`${failed.length} failed:\n${failed.join("\n")}`);
       if (!planLine) problems.push("no plan line (1..N) in the output");
-      else if (Number(planLine.slice(3)) !== ran) problems.push(`planned ${planLine.slice(3)} tests but ran ${ran}`);
+      else if (Number(planLine.slice(3)) !== ran) {
+        problems.push(`planned ${planLine.slice(3)} tests but ran ${ran}`);
+      }
       if (lines.some((l) => l.startsWith("# Looks like"))) {
         problems.push(lines.filter((l) => l.startsWith("# Looks like")).join("\n"));
       }

@@ -5,6 +5,8 @@ export function assert(condition: unknown, message = "assertion failed"): assert
 
 export function assertEquals<T>(actual: T, expected: T, message = "values differ") {
   if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    throw new Error(`${message}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+    throw new Error(
+      `${message}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`,
+    );
   }
 }
