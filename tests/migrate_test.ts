@@ -19,7 +19,10 @@ Deno.test("migrations apply in order, once, and refuse an edited file", async ()
   const dir = await Deno.makeTempDir();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    await Deno.writeTextFile(`${dir}/002_b.sql`, "-- migrate: superuser\ninsert into steps values ('b');");
+    await Deno.writeTextFile(
+      `${dir}/002_b.sql`,
+      "-- migrate: superuser\ninsert into steps values ('b');",
+    );
     await Deno.writeTextFile(
       `${dir}/001_a.sql`,
       "-- migrate: superuser\ncreate table steps (name text);",
@@ -29,7 +32,10 @@ Deno.test("migrations apply in order, once, and refuse an edited file", async ()
     assert.deepEqual(await migrate(url, { dir }), [], "a second run applies nothing");
     assert.deepEqual((await sql`select name from steps`).map((r) => r.name), ["b"]);
 
-    await Deno.writeTextFile(`${dir}/002_b.sql`, "-- migrate: superuser\ninsert into steps values ('changed');");
+    await Deno.writeTextFile(
+      `${dir}/002_b.sql`,
+      "-- migrate: superuser\ninsert into steps values ('changed');",
+    );
     await assert.rejects(migrate(url, { dir }), (error: Error) => {
       assert.ok(error instanceof MigrationError);
       assert.match(error.message, /002_b\.sql was edited after it was applied/);
