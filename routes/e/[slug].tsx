@@ -1,65 +1,104 @@
-import { type Handlers, Head, HttpError, page, type PageProps } from "../../lib/fresh/mod.ts";
-import { ApiError, rpc } from "../../lib/rest/mod.ts";
+import { type Handlers, Head, page, type PageProps } from "../../lib/fresh/mod.ts";
+import { rpc } from "../../lib/rest/mod.ts";
 import { formatDateTime, formatMoney } from "../../lib/format.ts";
-
-interface TicketType {
-  id: string;
-  name: string;
-  kind: string;
-  description: string | null;
-  on_sale: boolean;
-  price_minor: number | null;
-  prices: { zone_id: string; zone: string; price_minor: number }[];
-}
-
-interface EventDetail {
-  id: string;
-  slug: string;
-  name: string;
-  category: string;
-  city: string;
-  description: string;
-  performers: string[];
-  currency: string;
-  starts_at: string;
-  ends_at: string;
-  doors_open_at: string | null;
-  sales_open: boolean;
-  status: string;
-  venue: { name: string; city: string; address: string | null; timezone: string };
-  other_dates: { slug: string; starts_at: string }[];
-  ticket_types: TicketType[];
-}
-
-interface Section {
-  id: string;
-  name: string;
-  kind: string;
-  zone: string | null;
-  zone_color: string | null;
-  capacity: number;
-  free: number;
-  availability: string;
-  min_price_minor: number | null;
-  max_price_minor: number | null;
-}
+import { checkCsrf, CSRF_FIELD, csrfRefusal, csrfToken } from "../../lib/csrf.ts";
+import { type BuyerState, holdsCookie, ownedHolds } from "../../lib/session.ts";
+import {
+  type EventDetail,
+  loadEvent,
+  priceIn,
+  refusal,
+  type Section,
+  standingSectionsFor,
+} from "./(_lib)/event.ts";
 
 interface EventPageData {
   event: EventDetail;
   sections: Section[];
+  csrf: string;
+  /** Quantities the buyer chose, by field name, kept when the form comes back with an error. */
+  chosen: Record<string, number>;
+  error: string | null;
+  notice: string | null;
 }
 
-export const handler: Handlers<EventPageData> = {
+/** Form field of one ticket type in one standing section (section empty for add-ons). */
+const qtyField = (typeId: string, sectionId = "") => `qty:${typeId}:${sectionId}`;
+
+interface HoldItem {
+  ticket_type_id: string;
+  quantity: number;
+  section_id?: string;
+}
+
+/** The quantities of the form, or a message naming the first one that is not a whole number. */
+function readQuantities(form: FormData): { items: HoldItem[]; chosen: Record<string, number> } {
+  const items: HoldItem[] = [];
+  const chosen: Record<string, number> = {};
+  for (const [name, raw] of form) {
+    const match = /^qty:([0-9a-f-]{36}):([0-9a-f-]{36})?$/.exec(name);
+    if (!match || typeof raw !== "string" || raw.trim() === "") continue;
+    const text = raw.trim();
+    if (!/^\d{1,3}$/.test(text)) {
+      throw new RangeError(`Quantities are whole numbers like 2, but found "${text.slice(0, 20)}"`);
+    }
+    const quantity = Number(text);
+    if (quantity === 0) continue;
+    chosen[name] = quantity;
+    items.push({
+      ticket_type_id: match[1]!,
+      quantity,
+      ...(match[2] ? { section_id: match[2] } : {}),
+    });
+  }
+  return { items, chosen };
+}
+
+export const handler: Handlers<EventPageData, BuyerState> = {
   async GET(ctx) {
+    const { event, sections } = await loadEvent(ctx.params.slug ?? "");
+    const notice = ctx.url.searchParams.get("released") === "1"
+      ? "Your seats were released. Choose again whenever you are ready."
+      : null;
+    return page(
+      {
+        event,
+        sections,
+        csrf: await csrfToken(ctx.state.sessionId),
+        chosen: {},
+        error: null,
+        notice,
+      },
+      { headers: { "cache-control": "private, no-cache" } },
+    );
+  },
+
+  // Hold standing tickets and add-ons (works without JavaScript), then go to checkout.
+  async POST(ctx) {
+    const form = await ctx.req.formData().catch(() => new FormData());
+    if (!(await checkCsrf(form, ctx.state.sessionId))) return csrfRefusal();
+    const { event, sections } = await loadEvent(ctx.params.slug ?? "");
+    const csrf = await csrfToken(ctx.state.sessionId);
+    let chosen: Record<string, number> = {};
     try {
-      const event = await rpc<EventDetail>("event_by_slug", { slug: ctx.params.slug ?? "" });
-      const sections = await rpc<Section[]>("event_sections", { event_id: event.id });
-      return page({ event, sections });
+      const read = readQuantities(form);
+      chosen = read.chosen;
+      if (read.items.length === 0) throw new RangeError("Choose how many tickets you want first");
+      const hold = await rpc<{ token: string }>("hold_tickets", {
+        event_id: event.id,
+        items: read.items,
+        session_id: ctx.state.sessionId,
+      });
+      const owned = await ownedHolds(ctx.req, ctx.state.sessionId);
+      ctx.state.setCookies.push(
+        await holdsCookie([...owned, { token: hold.token, slug: event.slug }], ctx.state),
+      );
+      return ctx.redirect(`/checkout/${hold.token}`);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) {
-        throw new HttpError(404, error.message);
-      }
-      throw error;
+      const { message, status } = error instanceof RangeError
+        ? { message: error.message, status: 400 }
+        : refusal(error);
+      return page({ event, sections, csrf, chosen, error: message, notice: null }, { status });
     }
   },
 };
@@ -91,6 +130,11 @@ export default function EventPage({ data }: PageProps<EventPageData>) {
   const tz = event.venue.timezone;
   const admissions = event.ticket_types.filter((t) => t.kind === "admission");
   const addOns = event.ticket_types.filter((t) => t.kind !== "admission");
+  const standingLines = admissions.filter((t) => t.on_sale).flatMap((t) =>
+    standingSectionsFor(t, sections).map((s) => ({ type: t, section: s }))
+  );
+  const seated = sections.some((s) => s.kind === "seated");
+  const canBuy = event.sales_open;
   return (
     <main class="max-w-3xl mx-auto px-4 pb-8">
       <Head>
@@ -165,7 +209,88 @@ export default function EventPage({ data }: PageProps<EventPageData>) {
           </li>
         ))}
       </ul>
-      {addOns.length > 0 && (
+      {data.notice && (
+        <p role="status" class="mt-4 rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2">
+          {data.notice}
+        </p>
+      )}
+      {data.error && (
+        <p
+          role="alert"
+          id="problem"
+          class="mt-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-red-800"
+        >
+          {data.error}
+        </p>
+      )}
+      {canBuy && seated && (
+        <a
+          href={`/e/${event.slug}/seats`}
+          class="mt-4 flex justify-between items-center rounded-xl bg-slate-900 text-white px-4 py-3 font-semibold"
+        >
+          <span>Choose your seats</span>
+          <span aria-hidden="true">→</span>
+        </a>
+      )}
+      {canBuy && standingLines.length > 0 && (
+        <form
+          method="post"
+          action={`/e/${event.slug}`}
+          id="buy"
+          class="mt-4 rounded-xl border border-slate-200 bg-white p-4"
+        >
+          <h2 class="text-lg font-bold">{seated ? "Standing tickets" : "Buy tickets"}</h2>
+          <input type="hidden" name={CSRF_FIELD} value={data.csrf} />
+          {[
+            ...standingLines.map(({ type, section }) => ({
+              name: qtyField(type.id, section.id),
+              label: type.name,
+              where: section.free > 0 ? section.name : `${section.name} · sold out`,
+              price: priceIn(type, section),
+              max: section.free > 0 ? Math.min(type.max_per_order, section.free) : 0,
+            })),
+            ...addOns.filter((t) => t.on_sale).map((t) => ({
+              name: qtyField(t.id),
+              label: t.name,
+              where: "Extra",
+              price: t.price_minor,
+              max: t.max_per_order,
+            })),
+          ].map((line) => (
+            <label class="flex items-center justify-between gap-3 py-2 border-b border-slate-100">
+              <span>
+                <span class="font-semibold">{line.label}</span>
+                <span class="block text-sm text-slate-600">
+                  {line.where}
+                  {line.price !== null && ` · ${formatMoney(line.price, event.currency)}`}
+                </span>
+              </span>
+              <select
+                name={line.name}
+                disabled={line.max === 0}
+                class="rounded-md border border-slate-300 bg-white px-2 py-1.5"
+              >
+                {Array.from(
+                  { length: line.max + 1 },
+                  (_, n) => (
+                    <option value={n} selected={(data.chosen[line.name] ?? 0) === n}>{n}</option>
+                  ),
+                )}
+              </select>
+            </label>
+          ))}
+          <button
+            type="submit"
+            class="mt-4 w-full rounded-md bg-amber-400 px-4 py-2.5 font-bold text-slate-900"
+          >
+            Hold my tickets
+          </button>
+          <p class="mt-2 text-sm text-slate-600">
+            We keep them for you for {event.hold_minutes} minutes while you check out.
+          </p>
+        </form>
+      )}
+      {addOns.length > 0 && !(canBuy && standingLines.length > 0) && (
         <>
           <h2 class="mt-8 text-xl font-bold">Extras</h2>
           <ul class="mt-3 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white">

@@ -1,0 +1,244 @@
+// The buyer's held selection: what is held, for how long, keep it longer or let it go.
+// The hold opens only in the browser session that made it, and only with its token.
+import { type Handlers, Head, page, type PageProps } from "../../lib/fresh/mod.ts";
+import { ApiError, rpc } from "../../lib/rest/mod.ts";
+import { formatDateTime, formatMoney } from "../../lib/format.ts";
+import { checkCsrf, CSRF_FIELD, csrfRefusal, csrfToken } from "../../lib/csrf.ts";
+import { type BuyerState, holdsCookie, type OwnedHold, ownedHolds } from "../../lib/session.ts";
+import { refusal } from "../e/(_lib)/event.ts";
+import Countdown from "../../islands/Countdown.tsx";
+
+interface HoldLine {
+  kind: string;
+  quantity: number;
+  ticket_type: string | null;
+  section: string | null;
+  zone: string | null;
+  price_minor: number | null;
+  seats: { id: number; row: string; number: string; label: string; attributes: string[] }[] | null;
+}
+
+interface Hold {
+  token: string;
+  event: { name: string; slug: string; currency: string; starts_at: string };
+  expires_at: string;
+  seconds_left: number;
+  extended: boolean;
+  can_extend: boolean;
+  items: HoldLine[];
+}
+
+type CheckoutData =
+  | { state: "held"; hold: Hold; csrf: string; error: string | null }
+  | { state: "expired"; slug: string | null; holdMinutes: number | null }
+  | { state: "unknown" };
+
+const noStore = { "cache-control": "private, no-store" };
+
+/** This session's record of the hold in the URL, or null when it is not this session's. */
+async function ownHold(ctx: { req: Request; params: Record<string, string>; state: BuyerState }) {
+  const token = ctx.params.token ?? "";
+  const owned = await ownedHolds(ctx.req, ctx.state.sessionId);
+  return { token, owned, mine: owned.find((h) => h.token === token) ?? null };
+}
+
+/** The page for a hold that is gone: expired (or cleaned up after expiry) or never ours. */
+async function gone(mine: OwnedHold | null, status: number) {
+  if (!mine) return page<CheckoutData>({ state: "unknown" }, { status: 404, headers: noStore });
+  const minutes = await rpc<{ hold_minutes: number }>("event_by_slug", { slug: mine.slug })
+    .then((e) => e.hold_minutes, () => null);
+  return page<CheckoutData>(
+    { state: "expired", slug: mine.slug, holdMinutes: minutes },
+    { status, headers: noStore },
+  );
+}
+
+async function showHold(
+  ctx: { req: Request; params: Record<string, string>; state: BuyerState },
+  error: { message: string; status: number } | null = null,
+) {
+  const { token, mine } = await ownHold(ctx);
+  if (!mine) return gone(null, 404);
+  try {
+    const hold = await rpc<Hold>("get_hold", { hold_token: token });
+    return page<CheckoutData>(
+      {
+        state: "held",
+        hold,
+        csrf: await csrfToken(ctx.state.sessionId),
+        error: error?.message ?? null,
+      },
+      { status: error?.status ?? 200, headers: noStore },
+    );
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 410 || e.status === 404)) return gone(mine, 410);
+    throw e;
+  }
+}
+
+export const handler: Handlers<CheckoutData, BuyerState> = {
+  GET: (ctx) => showHold(ctx),
+
+  async POST(ctx) {
+    const form = await ctx.req.formData().catch(() => new FormData());
+    if (!(await checkCsrf(form, ctx.state.sessionId))) return csrfRefusal();
+    const { token, owned, mine } = await ownHold(ctx);
+    if (!mine) return gone(null, 404);
+    const action = form.get("action");
+    try {
+      if (action === "extend") {
+        await rpc("extend_hold", { hold_token: token });
+        return ctx.redirect(`/checkout/${token}`);
+      }
+      if (action === "release") {
+        await rpc("release_hold", { hold_token: token });
+        ctx.state.setCookies.push(
+          await holdsCookie(owned.filter((h) => h.token !== token), ctx.state),
+        );
+        return ctx.redirect(`/e/${mine.slug}?released=1`);
+      }
+      return showHold(ctx, { message: "Choose “Keep my seats longer” or “Release”", status: 400 });
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 410 || e.status === 404)) return gone(mine, 410);
+      return showHold(ctx, refusal(e));
+    }
+  },
+};
+
+function lineTitle(line: HoldLine): string {
+  if (line.kind === "addon") return line.ticket_type ?? "Extra";
+  return [line.ticket_type, line.section].filter(Boolean).join(" · ") || "Tickets";
+}
+
+function seatText(seat: NonNullable<HoldLine["seats"]>[number]): string {
+  const notes = seat.attributes.filter((a) => a === "accessible" || a === "restricted_view")
+    .map((a) => a === "accessible" ? "accessible" : "restricted view");
+  return `Row ${seat.row} seat ${seat.number}${notes.length ? ` (${notes.join(", ")})` : ""}`;
+}
+
+function Gone({ data }: { data: Exclude<CheckoutData, { state: "held" }> }) {
+  const expired = data.state === "expired";
+  return (
+    <main class="max-w-3xl mx-auto px-4 py-12 text-center">
+      <Head>
+        <title>{expired ? "Your hold has ended" : "Hold not found"} — Mutambo</title>
+      </Head>
+      <h1 class="text-2xl font-extrabold">
+        {expired
+          ? `Your seats were released after ${data.holdMinutes ?? 10} minutes`
+          : "We could not find that selection"}
+      </h1>
+      <p class="mt-2 text-slate-600">
+        {expired
+          ? "Held places go back on sale when the time is up, so others can buy them. Start again — it only takes a moment."
+          : "It may have ended, or it was made in another browser. Held selections open only on the device that made them."}
+      </p>
+      <a
+        href={expired && data.slug ? `/e/${data.slug}` : "/"}
+        class="inline-block mt-6 rounded-md bg-slate-900 text-white px-4 py-2 font-semibold"
+      >
+        {expired ? "Start again" : "See upcoming events"}
+      </a>
+    </main>
+  );
+}
+
+export default function Checkout({ data }: PageProps<CheckoutData>) {
+  if (data.state !== "held") return <Gone data={data} />;
+  const { hold, csrf } = data;
+  const money = (minor: number) => formatMoney(minor, hold.event.currency);
+  const priced = hold.items.every((i) => i.price_minor !== null);
+  const total = hold.items.reduce((sum, i) => sum + (i.price_minor ?? 0) * i.quantity, 0);
+  const until = formatDateTime(hold.expires_at).slice(-5);
+  const button = "w-full rounded-md px-4 py-2.5 font-semibold";
+  return (
+    <main class="max-w-3xl mx-auto px-4 pb-8">
+      <Head>
+        <title>Your selection — {hold.event.name} — Mutambo</title>
+        <meta name="robots" content="noindex" />
+      </Head>
+      <p class="pt-6 text-xs font-semibold uppercase tracking-wide text-slate-500">
+        Your selection
+      </p>
+      <h1 class="text-2xl sm:text-3xl font-extrabold tracking-tight">{hold.event.name}</h1>
+      <p class="text-slate-700">
+        <time datetime={hold.event.starts_at}>{formatDateTime(hold.event.starts_at)}</time>
+      </p>
+      <p class="mt-4 rounded-xl bg-amber-100 border border-amber-300 px-4 py-3 text-amber-950">
+        Held for you until <time datetime={hold.expires_at}>{until}</time> ·{" "}
+        <Countdown secondsLeft={hold.seconds_left} reloadHref={`/checkout/${hold.token}`} />
+      </p>
+      {data.error && (
+        <p
+          role="alert"
+          class="mt-4 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-red-800"
+        >
+          {data.error}
+        </p>
+      )}
+      <ul class="mt-4 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white">
+        {hold.items.map((line) => (
+          <li class="p-4">
+            <div class="flex justify-between gap-4">
+              <div>
+                <h2 class="font-semibold">{lineTitle(line)}</h2>
+                <p class="text-sm text-slate-600">
+                  {line.quantity} ×{" "}
+                  {line.price_minor !== null ? money(line.price_minor) : "price shown at payment"}
+                  {line.zone && line.zone !== line.section && ` · ${line.zone}`}
+                </p>
+              </div>
+              {line.price_minor !== null && (
+                <p class="font-semibold whitespace-nowrap">
+                  {money(line.price_minor * line.quantity)}
+                </p>
+              )}
+            </div>
+            {line.seats && (
+              <ul class="mt-2 flex flex-wrap gap-1.5 text-sm">
+                {line.seats.map((seat) => (
+                  <li class="rounded bg-slate-100 px-2 py-0.5">{seatText(seat)}</li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+        {priced && (
+          <li class="p-4 flex justify-between font-bold">
+            <span>Tickets</span>
+            <span>{money(total)}</span>
+          </li>
+        )}
+      </ul>
+      <div class="mt-4 grid gap-2 sm:grid-cols-2">
+        {hold.can_extend && (
+          <form method="post">
+            <input type="hidden" name={CSRF_FIELD} value={csrf} />
+            <button
+              type="submit"
+              name="action"
+              value="extend"
+              class={`${button} bg-slate-900 text-white`}
+            >
+              Keep my seats longer
+            </button>
+          </form>
+        )}
+        <form method="post">
+          <input type="hidden" name={CSRF_FIELD} value={csrf} />
+          <button
+            type="submit"
+            name="action"
+            value="release"
+            class={`${button} border border-slate-300 bg-white text-slate-800`}
+          >
+            Release
+          </button>
+        </form>
+      </div>
+      {hold.extended && (
+        <p class="mt-2 text-sm text-slate-600">You have already kept these seats longer once.</p>
+      )}
+    </main>
+  );
+}
