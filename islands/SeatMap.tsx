@@ -1,0 +1,369 @@
+import { useComputed, useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+
+export interface MapSection {
+  id: string;
+  name: string;
+  kind: string;
+  zone: string | null;
+  color: string;
+  free: number;
+  capacity: number;
+  /** Overview position in a 200 × 200 box. */
+  cx: number;
+  cy: number;
+  /** Price per ticket type id in this section's zone (minor units). */
+  prices: Record<string, number>;
+}
+
+export interface SeatMapProps {
+  slug: string;
+  csrf: string;
+  currency: string;
+  centre: string;
+  sections: MapSection[];
+  types: { id: string; name: string; max: number }[];
+  zones: { id: string; name: string }[];
+  /** Preselected section (from ?section= or the last form). */
+  where: string;
+  error: string | null;
+}
+
+interface Seats {
+  ids: number[];
+  rows: string[];
+  numbers: string[];
+  x: number[];
+  y: number[];
+  attributes: (string | null)[];
+  status: string;
+}
+
+const money = (minor: number, currency: string) =>
+  new Intl.NumberFormat("en-ZW", { style: "currency", currency }).format(minor / 100);
+const taken = "#cbd5e1";
+
+/** The venue as SVG: sections first, one section's seats on demand, pick or best available. */
+export default function SeatMap(props: SeatMapProps) {
+  const open = useSignal<MapSection | null>(null);
+  const seats = useSignal<Seats | null>(null);
+  const picked = useSignal<number[]>([]); // indexes into seats
+  const row = useSignal("");
+  const type = useSignal(props.types[0]?.id ?? "");
+  const note = useSignal(props.error);
+  const price = useComputed(() => open.value?.prices[type.value] ?? null);
+
+  async function load(section: MapSection, keep: boolean) {
+    const res = await fetch(`/rest/rpc/section_seats?event_section_id=${section.id}`);
+    if (!res.ok) return void (note.value = (await res.json()).message);
+    const data: Seats = await res.json();
+    if (open.value?.id !== section.id) return;
+    const lost = keep ? picked.value.filter((i) => data.status[i] !== "f") : [];
+    if (lost.length) {
+      note.value = `${lost.map((i) => `Row ${data.rows[i]} seat ${data.numbers[i]}`).join(", ")} ${
+        lost.length > 1 ? "were" : "was"
+      } just taken by someone else`;
+      picked.value = picked.value.filter((i) => !lost.includes(i));
+    }
+    seats.value = data;
+    if (!keep) row.value = data.rows[data.status.indexOf("f")] ?? data.rows[0] ?? "";
+  }
+  function choose(section: MapSection) {
+    if (section.kind !== "seated") {
+      note.value = `${section.name} is standing: buy standing tickets on the event page`;
+      return;
+    }
+    open.value = section;
+    seats.value = null;
+    picked.value = [];
+    note.value = null;
+    load(section, false);
+  }
+  // Seats taken by others show up within a few seconds (polling; SSE later).
+  useEffect(() => {
+    const timer = setInterval(() => open.value && seats.value && load(open.value, true), 5000);
+    return () => clearInterval(timer);
+  }, []);
+
+  function toggle(i: number) {
+    const s = seats.value;
+    if (!s || s.status[i] !== "f") return;
+    row.value = s.rows[i]!;
+    picked.value = picked.value.includes(i)
+      ? picked.value.filter((p) => p !== i)
+      : [...picked.value, i].slice(-20);
+  }
+  const label = (s: Seats, i: number) =>
+    `Row ${s.rows[i]} seat ${s.numbers[i]}${
+      price.value !== null ? `, ${money(price.value, props.currency)}` : ""
+    }${s.attributes[i]?.includes("accessible") ? ", accessible" : ""}${
+      s.status[i] === "f" ? "" : ", taken"
+    }`;
+
+  const s = seats.value;
+  let box = "0 0 1 1";
+  if (s) {
+    const pad = 2;
+    const [x0, x1, y0, y1] = [
+      Math.min(...s.x),
+      Math.max(...s.x),
+      Math.min(...s.y),
+      Math.max(...s.y),
+    ];
+    box = `${x0 - pad} ${y0 - pad} ${x1 - x0 + 2 * pad} ${y1 - y0 + 2 * pad}`;
+  }
+  const rowSeats = s ? s.rows.flatMap((r, i) => (r === row.value ? [i] : [])) : [];
+  const rowNames = s ? [...new Set(s.rows)] : [];
+  const total = price.value !== null ? price.value * picked.value.length : null;
+
+  return (
+    <div>
+      <svg
+        viewBox="0 0 200 200"
+        class="w-full max-w-md mx-auto block"
+        role="img"
+        aria-label="Venue map"
+      >
+        <rect x="70" y="75" width="60" height="50" rx="4" fill="#d9f99d" />
+        <text x="100" y="103" text-anchor="middle" font-size="8" fill="#365314">
+          {props.centre}
+        </text>
+        {props.sections.map((sec) => (
+          <g
+            key={sec.id}
+            onClick={() => choose(sec)}
+            class="cursor-pointer"
+          >
+            <circle
+              cx={sec.cx}
+              cy={sec.cy}
+              r={Math.max(13, Math.min(26, Math.sqrt(sec.capacity) / 7))}
+              fill={sec.free > 0 ? sec.color : taken}
+              stroke={open.value?.id === sec.id ? "#0f172a" : "#fff"}
+              stroke-width="2"
+            />
+            <text x={sec.cx} y={sec.cy + 2.5} text-anchor="middle" font-size="6.5" fill="#fff">
+              {sec.name.length > 12 ? sec.name.slice(0, 11) + "…" : sec.name}
+            </text>
+          </g>
+        ))}
+      </svg>
+      <ul class="mt-3 grid gap-2 sm:grid-cols-2" aria-label="Sections">
+        {props.sections.map((sec) => (
+          <li key={sec.id}>
+            <a
+              href={sec.kind === "seated" ? `?section=${sec.id}#best` : `/e/${props.slug}#buy`}
+              onClick={(e) => (e.preventDefault(), choose(sec))}
+              aria-current={open.value?.id === sec.id ? "true" : undefined}
+              class="flex items-center gap-2 rounded-lg border border-slate-200 bg-white px-3 py-2 text-sm"
+            >
+              <span
+                class="w-3 h-3 rounded-full shrink-0"
+                style={{ background: sec.free > 0 ? sec.color : taken }}
+              />
+              <span class="flex-1 font-semibold">{sec.name}</span>
+              <span class="text-slate-600">
+                {sec.free > 0 ? `${sec.free.toLocaleString("en")} left` : "Sold out"}
+                {sec.kind === "standing" && " · standing"}
+              </span>
+            </a>
+          </li>
+        ))}
+      </ul>
+      {note.value && (
+        <p
+          role="alert"
+          class="mt-3 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-red-800"
+        >
+          {note.value}
+        </p>
+      )}
+      <form
+        method="post"
+        action={`/e/${props.slug}/seats`}
+        id="best"
+        class="mt-4 rounded-xl border border-slate-200 bg-white p-4"
+      >
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <label class="block text-sm font-medium">
+          Ticket type
+          <select
+            name="ticket_type"
+            class="mt-1 w-full rounded-md border border-slate-300 bg-white px-2 py-1.5"
+            onChange={(e) => (type.value = e.currentTarget.value)}
+          >
+            {props.types.map((t) => (
+              <option value={t.id} selected={t.id === type.value}>{t.name}</option>
+            ))}
+          </select>
+        </label>
+        {open.value && (
+          <div class="mt-4">
+            <h2 class="font-bold">{open.value.name}</h2>
+            {!s ? <p class="text-sm text-slate-600">Loading seats…</p> : (
+              <>
+                <svg
+                  viewBox={box}
+                  class="mt-2 w-full max-h-72 bg-slate-50 rounded"
+                  aria-hidden="true"
+                  onClick={(e) =>
+                    toggle(Number((e.target as Element).getAttribute("data-i") ?? -1))}
+                >
+                  {s.ids.map((_, i) => {
+                    const fill = picked.value.includes(i)
+                      ? "#f59e0b"
+                      : s.status[i] === "f"
+                      ? open.value!.color
+                      : taken;
+                    return s.attributes[i]?.includes("accessible")
+                      ? (
+                        <rect
+                          data-i={i}
+                          x={s.x[i]! - 0.45}
+                          y={s.y[i]! - 0.45}
+                          width="0.9"
+                          height="0.9"
+                          fill={fill}
+                          stroke="#0f172a"
+                          stroke-width="0.15"
+                        />
+                      )
+                      : <circle key={i} data-i={i} cx={s.x[i]} cy={s.y[i]} r="0.45" fill={fill} />;
+                  })}
+                </svg>
+                <p class="mt-1 flex flex-wrap gap-3 text-xs text-slate-600">
+                  <span>
+                    <span
+                      class="inline-block w-2.5 h-2.5 rounded-full align-middle"
+                      style={{ background: open.value.color }}
+                    />{" "}
+                    Free
+                  </span>
+                  <span>
+                    <span
+                      class="inline-block w-2.5 h-2.5 rounded-full align-middle"
+                      style={{ background: taken }}
+                    />{" "}
+                    Taken
+                  </span>
+                  <span>
+                    <span class="inline-block w-2.5 h-2.5 rounded-full align-middle bg-amber-500" />
+                    {" "}
+                    Your pick
+                  </span>
+                  <span>
+                    <span class="inline-block w-2.5 h-2.5 align-middle border border-slate-900" />
+                    {" "}
+                    Accessible
+                  </span>
+                </p>
+                <label class="mt-3 block text-sm font-medium">
+                  Row
+                  <select
+                    class="ml-2 rounded-md border border-slate-300 bg-white px-2 py-1"
+                    value={row.value}
+                    onChange={(e) => (row.value = e.currentTarget.value)}
+                  >
+                    {rowNames.map((r) => <option key={r} value={r}>{r}</option>)}
+                  </select>
+                </label>
+                <ul class="mt-2 flex flex-wrap gap-1" aria-label={`Seats in row ${row.value}`}>
+                  {rowSeats.map((i) => (
+                    <li key={s.ids[i]}>
+                      <button
+                        type="button"
+                        aria-label={label(s, i)}
+                        aria-pressed={picked.value.includes(i)}
+                        disabled={s.status[i] !== "f"}
+                        onClick={() => toggle(i)}
+                        class={`w-9 h-9 rounded text-xs font-semibold border ${
+                          picked.value.includes(i)
+                            ? "bg-amber-500 border-amber-600"
+                            : s.status[i] === "f"
+                            ? "bg-white border-slate-300"
+                            : "bg-slate-200 border-slate-200 text-slate-400"
+                        } ${
+                          s.attributes[i]?.includes("accessible") ? "ring-2 ring-slate-900" : ""
+                        }`}
+                      >
+                        {s.numbers[i]}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+                {picked.value.map((i) => (
+                  <input key={i} type="hidden" name="seat" value={s.ids[i]} />
+                ))}
+                <p class="mt-3 font-semibold" aria-live="polite">
+                  {picked.value.length === 0
+                    ? "Tap seats to pick them"
+                    : `${picked.value.length} seat${picked.value.length > 1 ? "s" : ""}: ${
+                      picked.value.map((i) => `${s.rows[i]}${s.numbers[i]}`).join(", ")
+                    }${total !== null ? ` · ${money(total, props.currency)}` : ""}`}
+                </p>
+                <button
+                  type="submit"
+                  name="action"
+                  value="pick"
+                  disabled={picked.value.length === 0}
+                  class="mt-2 w-full rounded-md bg-amber-400 px-4 py-2.5 font-bold text-slate-900 disabled:opacity-50"
+                >
+                  Hold these seats
+                </button>
+              </>
+            )}
+          </div>
+        )}
+        <fieldset class="mt-4 border-t border-slate-200 pt-3">
+          <legend class="font-bold">Best available</legend>
+          <div class="flex gap-2 mt-1">
+            <label class="text-sm font-medium">
+              Seats
+              <select
+                name="quantity"
+                class="block rounded-md border border-slate-300 bg-white px-2 py-1.5"
+              >
+                {Array.from(
+                  { length: 10 },
+                  (_, n) => <option key={n} value={n + 1} selected={n === 1}>{n + 1}</option>,
+                )}
+              </select>
+            </label>
+            <label class="flex-1 text-sm font-medium">
+              Where
+              <select
+                name="where"
+                class="block w-full rounded-md border border-slate-300 bg-white px-2 py-1.5"
+              >
+                <option value="">Best in the venue</option>
+                {props.zones.map((z) => (
+                  <option value={`zone:${z.id}`} selected={props.where === `zone:${z.id}`}>
+                    {z.name} (any section)
+                  </option>
+                ))}
+                {props.sections.filter((x) => x.kind === "seated").map((x) => (
+                  <option
+                    value={`section:${x.id}`}
+                    selected={open.value
+                      ? open.value.id === x.id
+                      : props.where === `section:${x.id}`}
+                  >
+                    {x.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <button
+            type="submit"
+            name="action"
+            value="best"
+            class="mt-3 w-full rounded-md bg-slate-900 px-4 py-2.5 font-semibold text-white"
+          >
+            Best available{open.value ? ` in ${open.value.name}` : ""}
+          </button>
+        </fieldset>
+      </form>
+    </div>
+  );
+}
