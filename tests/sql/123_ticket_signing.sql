@@ -1,0 +1,30 @@
+-- Per-event signing keys: first writer wins, the private key stays hidden, org scoping.
+begin;
+\ir _fixture.sql
+select plan(8);
+
+select '{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}' as pub,
+       '{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}' as priv,
+       '{"kty":"EC","crv":"P-256","x":"AAAOJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}' as pub2,
+       '{"kty":"EC","crv":"P-256","x":"AAAOJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0","d":"jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI"}' as priv2 \gset
+
+select test_support.v('manager_a', format('select api.register_event_signing_key(%L, %L, %L)', :'event_a', :'pub', :'priv')) as k1 \gset
+select is(:'k1'::jsonb -> 'public_jwk' ->> 'x', 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', 'the manager registers the event''s key pair');
+select ok(not (:'k1'::jsonb -> 'public_jwk' ? 'd'), 'the private key is never returned');
+select is(test_support.v('owner_a', format('select api.register_event_signing_key(%L, %L, %L)', :'event_a', :'pub2', :'priv2')) ->> 'kid',
+  :'k1'::jsonb ->> 'kid', 'first writer wins: a second pair returns the stored one');
+select throws_ok(test_support.as_('manager_a', format('select api.register_event_signing_key(%L, %L, %L)', :'event_a', :'priv', :'priv')),
+  'P0001', null, 'a public key with d is refused');
+select throws_ok(test_support.as_('owner_b', format('select api.event_public_key(%L)', :'event_a')), 'PT404', null,
+  'another org cannot read the key');
+select throws_ok(test_support.as_('manager_a', 'select private_jwk from core.event_signing_keys'), '42501', null,
+  'staff cannot select the private key column');
+select is(test_support.v('door_a', format('select api.event_public_key(%L)', :'event_a')) ->> 'kid', :'k1'::jsonb ->> 'kid',
+  'door staff of the org read the public key');
+set local role authenticator;
+select core.event_signing_private_key(:'event_a') ->> 'd' as d \gset
+reset role;
+select is(:'d'::text, 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI', 'the server''s login role reads the private key');
+
+select * from finish();
+rollback;
