@@ -142,8 +142,18 @@ export default function SeatMap(props: SeatMapProps) {
               stroke={open.value?.id === sec.id ? "#0f172a" : "#fff"}
               stroke-width="2"
             />
-            <text x={sec.cx} y={sec.cy + 2.5} text-anchor="middle" font-size="6.5" fill="#fff">
-              {sec.name.length > 12 ? sec.name.slice(0, 11) + "…" : sec.name}
+            <text
+              x={sec.cx}
+              y={sec.cy + 2.5}
+              text-anchor="middle"
+              font-size="7"
+              font-weight="700"
+              fill="#0f172a"
+              stroke="#fff"
+              stroke-width="2"
+              paint-order="stroke"
+            >
+              {sec.name}
             </text>
           </g>
         ))}
@@ -198,13 +208,13 @@ export default function SeatMap(props: SeatMapProps) {
           </select>
         </label>
         {open.value && (
-          <div class="mt-4">
-            <h2 class="font-bold">{open.value.name}</h2>
-            {!s ? <p class="text-sm text-slate-600">Loading seats…</p> : (
+          <div class="sm-open">
+            <h2 class="sm-title">{open.value.name}</h2>
+            {!s ? <p class="sm-note">Loading seats…</p> : (
               <>
                 <svg
                   viewBox={box}
-                  class="mt-2 w-full max-h-72 bg-slate-50 rounded"
+                  class="sm-seats"
                   aria-hidden="true"
                   onClick={(e) =>
                     toggle(Number((e.target as Element).getAttribute("data-i") ?? -1))}
@@ -231,43 +241,39 @@ export default function SeatMap(props: SeatMapProps) {
                       : <circle key={i} data-i={i} cx={s.x[i]} cy={s.y[i]} r="0.45" fill={fill} />;
                   })}
                 </svg>
-                <p class="mt-1 flex flex-wrap gap-3 text-xs text-slate-600">
+                <p class="sm-legend">
                   <span>
                     <span
-                      class="inline-block w-2.5 h-2.5 rounded-full align-middle"
+                      class="sm-dot"
                       style={{ background: open.value.color }}
                     />{" "}
                     Free
                   </span>
                   <span>
                     <span
-                      class="inline-block w-2.5 h-2.5 rounded-full align-middle"
+                      class="sm-dot"
                       style={{ background: taken }}
                     />{" "}
                     Taken
                   </span>
                   <span>
-                    <span class="inline-block w-2.5 h-2.5 rounded-full align-middle bg-amber-500" />
-                    {" "}
-                    Your pick
+                    <span class="sm-dot sm-mine" /> Your pick
                   </span>
                   <span>
-                    <span class="inline-block w-2.5 h-2.5 align-middle border border-slate-900" />
-                    {" "}
-                    Accessible
+                    <span class="sm-dot sm-acc" /> Accessible
                   </span>
                 </p>
-                <label class="mt-3 block text-sm font-medium">
+                <label class="sm-row">
                   Row
                   <select
-                    class="ml-2 rounded-md border border-slate-300 bg-white px-2 py-1"
+                    class="sm-select"
                     value={row.value}
                     onChange={(e) => (row.value = e.currentTarget.value)}
                   >
                     {rowNames.map((r) => <option key={r} value={r}>{r}</option>)}
                   </select>
                 </label>
-                <ul class="mt-2 flex flex-wrap gap-1" aria-label={`Seats in row ${row.value}`}>
+                <ul class="sm-buttons" aria-label={`Seats in row ${row.value}`}>
                   {rowSeats.map((i) => (
                     <li key={s.ids[i]}>
                       <button
@@ -276,15 +282,9 @@ export default function SeatMap(props: SeatMapProps) {
                         aria-pressed={picked.value.includes(i)}
                         disabled={s.status[i] !== "f"}
                         onClick={() => toggle(i)}
-                        class={`w-9 h-9 rounded text-xs font-semibold border ${
-                          picked.value.includes(i)
-                            ? "bg-amber-500 border-amber-600"
-                            : s.status[i] === "f"
-                            ? "bg-white border-slate-300"
-                            : "bg-slate-200 border-slate-200 text-slate-400"
-                        } ${
-                          s.attributes[i]?.includes("accessible") ? "ring-2 ring-slate-900" : ""
-                        }`}
+                        class={s.attributes[i]?.includes("accessible")
+                          ? "sm-seat sm-acc"
+                          : "sm-seat"}
                       >
                         {s.numbers[i]}
                       </button>
@@ -294,7 +294,7 @@ export default function SeatMap(props: SeatMapProps) {
                 {picked.value.map((i) => (
                   <input key={i} type="hidden" name="seat" value={s.ids[i]} />
                 ))}
-                <p class="mt-3 font-semibold" aria-live="polite">
+                <p class="sm-total" aria-live="polite">
                   {picked.value.length === 0
                     ? "Tap seats to pick them"
                     : `${picked.value.length} seat${picked.value.length > 1 ? "s" : ""}: ${
@@ -306,7 +306,7 @@ export default function SeatMap(props: SeatMapProps) {
                   name="action"
                   value="pick"
                   disabled={picked.value.length === 0}
-                  class="mt-2 w-full rounded-md bg-amber-400 px-4 py-2.5 font-bold text-slate-900 disabled:opacity-50"
+                  class="sm-hold"
                 >
                   Hold these seats
                 </button>

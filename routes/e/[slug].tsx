@@ -326,11 +326,16 @@ export default function EventPage({ data }: PageProps<EventPageData>) {
                 {s.name}
                 <span class="text-slate-500">{s.kind === "standing" ? " · standing" : ""}</span>
               </td>
-              <td class="p-2 whitespace-nowrap">{priceRange(s, event.currency)}</td>
-              <td class="p-2 text-right whitespace-nowrap">
-                {s.availability === "sold_out"
-                  ? levelText.sold_out
-                  : `${s.free.toLocaleString("en")} · ${levelText[s.availability] ?? ""}`}
+              <td class="p-2">{priceRange(s, event.currency)}</td>
+              <td class="p-2 text-right">
+                {s.availability === "sold_out" ? levelText.sold_out : (
+                  <>
+                    {s.free.toLocaleString("en")}
+                    <span class="block text-xs text-slate-500">
+                      {levelText[s.availability] ?? ""}
+                    </span>
+                  </>
+                )}
               </td>
             </tr>
           ))}

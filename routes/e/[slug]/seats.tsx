@@ -135,6 +135,7 @@ export default function SeatsPage({ data }: PageProps<SeatsData>) {
     <main class="max-w-3xl mx-auto px-4 pb-8">
       <Head>
         <title>Choose seats — {event.name} — Mutambo</title>
+        <link rel="stylesheet" href="/seatmap.css" />
       </Head>
       <p class="pt-6 text-sm">
         <a class="underline text-slate-600" href={`/e/${event.slug}`}>← {event.name}</a>
