@@ -60,7 +60,10 @@ async function showHold(
   const { token, mine } = await ownHold(ctx);
   if (!mine) return gone(null, 404);
   try {
-    const hold = await rpc<Hold>("get_hold", { hold_token: token });
+    const hold = await rpc<Hold>("get_hold", {
+      hold_token: token,
+      session_id: ctx.state.sessionId,
+    });
     return page<CheckoutData>(
       {
         state: "held",
@@ -87,11 +90,11 @@ export const handler: Handlers<CheckoutData, BuyerState> = {
     const action = form.get("action");
     try {
       if (action === "extend") {
-        await rpc("extend_hold", { hold_token: token });
+        await rpc("extend_hold", { hold_token: token, session_id: ctx.state.sessionId });
         return ctx.redirect(`/checkout/${token}`);
       }
       if (action === "release") {
-        await rpc("release_hold", { hold_token: token });
+        await rpc("release_hold", { hold_token: token, session_id: ctx.state.sessionId });
         ctx.state.setCookies.push(
           await holdsCookie(owned.filter((h) => h.token !== token), ctx.state),
         );
