@@ -44,3 +44,30 @@ if (!empty) {
   }
   console.log(`seed: demo data loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
+
+// Demo passwords for /admin (sql/seed/demo_passwords.sql): only demo users still without a
+// password are touched, so this is a no-op once they have one.
+const passwords = await new Deno.Command("psql", {
+  args: [
+    "-X",
+    "-q",
+    "-1",
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-d",
+    url,
+    "-f",
+    `${seedFile.replace(/demo\.sql$/, "")}demo_passwords.sql`,
+  ],
+  stdout: "null",
+  stderr: "piped",
+  env: { PGOPTIONS: "-c client_min_messages=warning" },
+}).output();
+if (passwords.code !== 0) {
+  console.error(
+    `seed: sql/seed/demo_passwords.sql failed: ${
+      new TextDecoder().decode(passwords.stderr).trim()
+    }`,
+  );
+  Deno.exit(1);
+}

@@ -1,0 +1,41 @@
+// Admin test helpers: the in-memory app over the seeded test database with a temporary KV
+// file, and a cookie-keeping staff session that signs in through the real login form.
+import { testApp } from "../support/app.ts";
+import { type BuyerSession, buyerSession } from "../pages/buyer_session.ts";
+import type { App } from "../../lib/fresh/mod.ts";
+
+export const DEMO_PASSWORD = "mutambo-demo-2026";
+export const OWNER = "tatenda.moyo@hse.co.zw";
+export const MANAGER = "rudo.chikwanha@hse.co.zw";
+export const BOX_OFFICE = "blessing.ncube@hse.co.zw";
+export const DOOR = "farai.dube@hse.co.zw";
+export const PLATFORM_ADMIN = "admin@mutambo.africa";
+
+let appPromise: Promise<App> | undefined;
+
+/** One app per test process, with its own KV file (sessions, rate limits). */
+export function adminApp(): Promise<App> {
+  appPromise ??= (async () => {
+    if (!Deno.env.get("MUTAMBO_KV_PATH")) {
+      Deno.env.set("MUTAMBO_KV_PATH", await Deno.makeTempFile({ suffix: ".kv.sqlite3" }));
+    }
+    return await testApp();
+  })();
+  return appPromise;
+}
+
+/** A session signed in as `email` (the demo password by default). */
+export async function signIn(
+  app: App,
+  email: string,
+  password = DEMO_PASSWORD,
+): Promise<BuyerSession> {
+  const s = buyerSession(app);
+  await s.get("/admin/login");
+  const response = await s.post("/admin/login", { _csrf: s.csrf, email, password, next: "/admin" });
+  if (response.status !== 303) {
+    throw new Error(`Signing in as ${email} failed: ${response.status} ${await response.text()}`);
+  }
+  await s.get("/admin/events"); // picks up the session's CSRF token
+  return s;
+}
