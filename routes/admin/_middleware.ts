@@ -54,7 +54,7 @@ interface Me {
 
 export async function handler(ctx: RouteContext<unknown, AdminState>): Promise<Response> {
   const path = ctx.url.pathname.replace(/\/+$/, "") || "/";
-  const open = OPEN_PATHS.has(path);
+  const open = OPEN_PATHS.has(path) || path.startsWith("/admin/banners/");
   const session = open ? null : await loadSession(ctx.req);
   const writing = ctx.req.method !== "GET" && ctx.req.method !== "HEAD";
 
