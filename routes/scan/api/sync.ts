@@ -1,0 +1,3 @@
+import { syncHandler } from "../../../lib/scan/server.ts";
+
+export const handler = { POST: (ctx: { req: Request }) => syncHandler(ctx.req) };
