@@ -7,6 +7,8 @@ import { checkCsrf, CSRF_FIELD, csrfRefusal, csrfToken } from "../../lib/csrf.ts
 import { type BuyerState, holdsCookie, type OwnedHold, ownedHolds } from "../../lib/session.ts";
 import { refusal } from "../e/(_lib)/event.ts";
 import Countdown from "../../islands/Countdown.tsx";
+import { type Quote, QuoteLines } from "../../components/QuoteLines.tsx";
+import { startPayment, storeOrderLink } from "../../lib/payments/service.ts";
 
 interface HoldLine {
   kind: string;
@@ -28,8 +30,20 @@ interface Hold {
   items: HoldLine[];
 }
 
+/** What the buyer typed, kept when the page is shown again with a message. */
+type Fields = Record<string, string>;
+
 type CheckoutData =
-  | { state: "held"; hold: Hold; csrf: string; error: string | null }
+  | {
+    state: "held";
+    hold: Hold;
+    csrf: string;
+    error: string | null;
+    quote: Quote | null;
+    promo: string | null;
+    promoError: string | null;
+    fields: Fields;
+  }
   | { state: "expired"; slug: string | null; holdMinutes: number | null }
   | { state: "unknown" };
 
@@ -53,9 +67,28 @@ async function gone(mine: OwnedHold | null, status: number) {
   );
 }
 
+/** The quote with the promo code, or without it and the reason the code was refused. */
+async function quoteWith(token: string, promo: string | null) {
+  if (promo) {
+    try {
+      const quote = await rpc<Quote>("quote_hold", { hold_token: token, promo_code: promo });
+      return { quote, promoError: null };
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status >= 500 || e.status === 410) throw e;
+      const quote = await rpc<Quote>("quote_hold", { hold_token: token, promo_code: null });
+      return { quote, promoError: e.message };
+    }
+  }
+  return {
+    quote: await rpc<Quote>("quote_hold", { hold_token: token, promo_code: null }),
+    promoError: null,
+  };
+}
+
 async function showHold(
-  ctx: { req: Request; params: Record<string, string>; state: BuyerState },
+  ctx: { req: Request; url: URL; params: Record<string, string>; state: BuyerState },
   error: { message: string; status: number } | null = null,
+  fields: Fields = {},
 ) {
   const { token, mine } = await ownHold(ctx);
   if (!mine) return gone(null, 404);
@@ -64,14 +97,20 @@ async function showHold(
       hold_token: token,
       session_id: ctx.state.sessionId,
     });
+    const promo = (fields.promo ?? ctx.url.searchParams.get("promo") ?? "").trim() || null;
+    const { quote, promoError } = await quoteWith(token, promo);
     return page<CheckoutData>(
       {
         state: "held",
         hold,
         csrf: await csrfToken(ctx.state.sessionId),
         error: error?.message ?? null,
+        quote,
+        promo: promoError ? null : promo,
+        promoError: promoError ? `${promoError}. The price below is without it.` : null,
+        fields,
       },
-      { status: error?.status ?? 200, headers: noStore },
+      { status: error?.status ?? (promoError ? 422 : 200), headers: noStore },
     );
   } catch (e) {
     if (e instanceof ApiError && (e.status === 410 || e.status === 404)) return gone(mine, 410);
@@ -100,13 +139,83 @@ export const handler: Handlers<CheckoutData, BuyerState> = {
         );
         return ctx.redirect(`/e/${mine.slug}?released=1`);
       }
+      if (action === "pay") return await pay(ctx, form, token);
       return showHold(ctx, { message: "Choose “Keep my seats longer” or “Release”", status: 400 });
     } catch (e) {
       if (e instanceof ApiError && (e.status === 410 || e.status === 404)) return gone(mine, 410);
-      return showHold(ctx, refusal(e));
+      return showHold(ctx, refusal(e), action === "pay" ? formFields(form) : {});
     }
   },
 };
+
+function formFields(form: FormData): Fields {
+  const fields: Fields = {};
+  for (const [name, value] of form) {
+    if (typeof value === "string" && name !== CSRF_FIELD) fields[name] = value.slice(0, 200);
+  }
+  return fields;
+}
+
+interface CreatedOrder {
+  id: string;
+  code: string;
+  access_token: string;
+  total_minor: number;
+  currency: string;
+  buyer_email: string | null;
+  buyer_phone: string | null;
+  event: { name: string };
+}
+
+/** Pay: the order from the hold, then the provider's page (or the order page for cash). */
+async function pay(
+  ctx: {
+    req: Request;
+    url: URL;
+    params: Record<string, string>;
+    state: BuyerState;
+    redirect(location: string, status?: number): Response;
+  },
+  form: FormData,
+  token: string,
+) {
+  const fields = formFields(form);
+  const method = fields.method ?? "";
+  if (!["card", "mobile_money", "cash"].includes(method)) {
+    return await showHold(ctx, { message: "Choose how you want to pay", status: 400 }, fields);
+  }
+  const attendees = Object.keys(fields).filter((k) => /^attendee_\d+$/.test(k))
+    .sort((a, b) => Number(a.slice(9)) - Number(b.slice(9)))
+    .map((k) => fields[k]!.trim() || null);
+  const order = await rpc<CreatedOrder>("create_order", {
+    hold_token: token,
+    buyer_email: fields.email?.trim() || null,
+    buyer_phone: fields.phone?.trim() || null,
+    buyer_name: fields.buyer_name?.trim() || null,
+    attendees: attendees.length ? attendees : null,
+    promo_code: fields.promo?.trim() || null,
+    channel: null,
+  });
+  const orderPath = `/o/${order.code}?k=${encodeURIComponent(order.access_token)}`;
+  await storeOrderLink(order.id, orderPath);
+  if (method === "cash") {
+    await rpc("choose_pay_at_box_office", { code: order.code, access_token: order.access_token });
+    return ctx.redirect(orderPath);
+  }
+  try {
+    const next = await startPayment(order, {
+      accessToken: order.access_token,
+      method: method as "card" | "mobile_money",
+      origin: ctx.url.origin,
+    });
+    return ctx.redirect(next);
+  } catch (e) {
+    console.error("starting a payment failed", e);
+    return ctx.redirect(
+      `/checkout/return?o=${order.code}&k=${encodeURIComponent(order.access_token)}&start=failed`,
+    );
+  }
+}
 
 function lineTitle(line: HoldLine): string {
   if (line.kind === "addon") return line.ticket_type ?? "Extra";
@@ -242,6 +351,160 @@ export default function Checkout({ data }: PageProps<CheckoutData>) {
       {hold.extended && (
         <p class="mt-2 text-sm text-slate-600">You have already kept these seats longer once.</p>
       )}
+      {data.quote && <PayForm data={data} />}
     </main>
+  );
+}
+
+function ticketLabel(t: Quote["tickets"][number], i: number): string {
+  const what = [t.ticket_type, t.section, t.label].filter(Boolean).join(", ");
+  return `Ticket ${i + 1}${what ? ` — ${what}` : ""}`;
+}
+
+const input = "mt-1 w-full rounded-md border border-slate-300 px-3 py-2 text-base";
+const label = "block text-sm font-semibold text-slate-800";
+
+/** The price with reasons, the promo code, who the tickets are for, and how to pay. */
+function PayForm({ data }: { data: Extract<CheckoutData, { state: "held" }> }) {
+  const quote = data.quote!;
+  const f = data.fields;
+  const admissions = quote.tickets.filter((t) => t.kind === "admission");
+  const method = f.method ?? "card";
+  const methods = [
+    ["card", "Card", "Visa, Mastercard (sandbox)"],
+    ["mobile_money", "Mobile money", "EcoCash, M-Pesa, MTN MoMo (sandbox)"],
+    ["cash", "Pay at the box office", "Cash; your places are kept until the deadline shown next"],
+  ] as const;
+  return (
+    <>
+      <section class="mt-8" aria-labelledby="price-heading">
+        <h2 id="price-heading" class="text-xl font-bold">Price</h2>
+        <div class="mt-2 rounded-xl border border-slate-200 bg-white p-4">
+          <QuoteLines quote={quote} />
+        </div>
+        <form method="get" class="mt-3 flex items-end gap-2">
+          <div class="flex-1">
+            <label for="promo" class={label}>Promo code</label>
+            <input
+              id="promo"
+              name="promo"
+              class={`${input} uppercase`}
+              value={data.promo ?? f.promo ?? ""}
+              autocomplete="off"
+              maxLength={40}
+            />
+          </div>
+          <button
+            type="submit"
+            class="rounded-md border border-slate-400 bg-white px-4 py-2 font-semibold"
+          >
+            Apply
+          </button>
+        </form>
+        {data.promo && !data.promoError && (
+          <p class="mt-1 text-sm text-green-800">Promo code {data.promo.toUpperCase()} applied.</p>
+        )}
+        {data.promoError && (
+          <p
+            role="alert"
+            class="mt-2 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800"
+          >
+            {data.promoError}
+          </p>
+        )}
+      </section>
+      <form method="post" class="mt-8 space-y-6" aria-labelledby="details-heading">
+        <input type="hidden" name={CSRF_FIELD} value={data.csrf} />
+        <input type="hidden" name="promo" value={data.promo ?? ""} />
+        <section>
+          <h2 id="details-heading" class="text-xl font-bold">Your details</h2>
+          <p class="text-sm text-slate-600">We send the tickets to your email or phone.</p>
+          <div class="mt-3 space-y-3">
+            <div>
+              <label for="buyer_name" class={label}>Your name</label>
+              <input
+                id="buyer_name"
+                name="buyer_name"
+                class={input}
+                autocomplete="name"
+                value={f.buyer_name ?? ""}
+                maxLength={120}
+              />
+            </div>
+            <div>
+              <label for="email" class={label}>Email</label>
+              <input
+                id="email"
+                name="email"
+                type="email"
+                class={input}
+                autocomplete="email"
+                value={f.email ?? ""}
+              />
+            </div>
+            <div>
+              <label for="phone" class={label}>Phone (for mobile money and SMS)</label>
+              <input
+                id="phone"
+                name="phone"
+                type="tel"
+                class={input}
+                autocomplete="tel"
+                placeholder="+263 77 123 4567"
+                value={f.phone ?? ""}
+              />
+            </div>
+          </div>
+        </section>
+        {admissions.length > 0 && (
+          <fieldset>
+            <legend class="text-xl font-bold">Name on each ticket</legend>
+            <p class="text-sm text-slate-600">Optional: the name printed on the ticket.</p>
+            <div class="mt-3 space-y-3">
+              {admissions.map((t, i) => (
+                <div>
+                  <label for={`attendee_${i}`} class={label}>{ticketLabel(t, i)}</label>
+                  <input
+                    id={`attendee_${i}`}
+                    name={`attendee_${i}`}
+                    class={input}
+                    value={f[`attendee_${i}`] ?? ""}
+                    maxLength={120}
+                  />
+                </div>
+              ))}
+            </div>
+          </fieldset>
+        )}
+        <fieldset>
+          <legend class="text-xl font-bold">Payment method</legend>
+          <div class="mt-3 space-y-2">
+            {methods.map(([value, name, note]) => (
+              <label class="flex gap-3 rounded-lg border border-slate-300 bg-white p-3">
+                <input
+                  type="radio"
+                  name="method"
+                  value={value}
+                  checked={method === value}
+                  class="mt-1 h-5 w-5"
+                />
+                <span>
+                  <span class="block font-semibold">{name}</span>
+                  <span class="block text-sm text-slate-600">{note}</span>
+                </span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <button
+          type="submit"
+          name="action"
+          value="pay"
+          class="w-full rounded-md bg-emerald-700 px-4 py-3 text-lg font-bold text-white"
+        >
+          Pay {formatMoney(quote.total_minor, quote.currency)}
+        </button>
+      </form>
+    </>
   );
 }

@@ -1,0 +1,112 @@
+// Our adapter for the sandbox provider: its HTTP API, its return parameters and its webhook
+// signature (`Sandbox-Signature: t=…,v1=…`, HMAC-SHA256 over `t.body`, 5 minutes tolerance).
+import { checkSignature } from "./hmac.ts";
+import type {
+  CreatedPayment,
+  CreatePaymentInput,
+  PaymentProvider,
+  ProviderEvent,
+  RefundResult,
+  ReturnInfo,
+  SettlementLine,
+  WebhookResult,
+} from "./provider.ts";
+import { sandboxApiKey, sandboxWebhookSecret } from "./secrets.ts";
+
+const eventTypes: Record<string, ProviderEvent["type"]> = {
+  "payment_intent.succeeded": "succeeded",
+  "payment_intent.payment_failed": "failed",
+  "payment_intent.canceled": "cancelled",
+};
+
+export class SandboxProvider implements PaymentProvider {
+  readonly id = "sandbox";
+
+  /** `baseUrl` is where the provider's API lives (our own origin in development). */
+  constructor(private readonly baseUrl: string) {}
+
+  async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
+    const response = await fetch(new URL("/sandbox-pay/api/intents", this.baseUrl), {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${sandboxApiKey()}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        amount_minor: input.amountMinor,
+        currency: input.currency,
+        reference: input.reference,
+        description: input.description,
+        method: input.method,
+        return_url: input.returnUrl,
+        notify_url: input.notifyUrl,
+      }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.status !== 201 || typeof body.id !== "string") {
+      throw new Error(
+        `The sandbox provider refused the payment (${response.status}): ${body.error ?? "?"}`,
+      );
+    }
+    return { intentId: body.id, redirectUrl: new URL(body.hosted_url, this.baseUrl).toString() };
+  }
+
+  handleReturn(url: URL): ReturnInfo {
+    const status = url.searchParams.get("status");
+    const hint = status === "succeeded"
+      ? "succeeded"
+      : status === "failed"
+      ? "failed"
+      : status === "cancelled"
+      ? "cancelled"
+      : "unknown";
+    return { intentId: url.searchParams.get("intent"), hint };
+  }
+
+  async verifyAndParseWebhook(
+    request: { headers: Headers; body: string },
+    options: { now?: Date } = {},
+  ): Promise<WebhookResult> {
+    const problem = await checkSignature(
+      sandboxWebhookSecret(),
+      request.headers.get("sandbox-signature"),
+      request.body,
+      options.now ? { now: options.now } : {},
+    );
+    if (problem) return { ok: false, reason: problem };
+    let event;
+    try {
+      event = JSON.parse(request.body);
+    } catch {
+      return { ok: false, reason: "Body is not JSON" };
+    }
+    const intent = event?.data?.object;
+    const type = eventTypes[event?.type];
+    if (typeof event?.id !== "string" || !type || typeof intent?.id !== "string") {
+      return { ok: false, reason: `Unknown event "${String(event?.type).slice(0, 40)}"` };
+    }
+    return {
+      ok: true,
+      event: {
+        provider: this.id,
+        eventId: event.id,
+        intentId: intent.id,
+        type,
+        amountMinor: typeof intent.amount_minor === "number" ? intent.amount_minor : null,
+        currency: typeof intent.currency === "string" ? intent.currency : null,
+        reason: typeof intent.failure_reason === "string" ? intent.failure_reason : null,
+        payload: event,
+      },
+    };
+  }
+
+  refund(): Promise<RefundResult> {
+    // The sandbox accepts every refund at once; the Money issue adds its refund API and ledger.
+    return Promise.resolve({ refundId: `re_${crypto.randomUUID()}`, status: "succeeded" });
+  }
+
+  fetchSettlementReport(): Promise<SettlementLine[]> {
+    return Promise.resolve([]); // the sandbox's settlement CSV comes with the Money issue
+  }
+}
