@@ -100,11 +100,34 @@ export async function handler(ctx: RouteContext<unknown, AdminState>): Promise<R
     sessionId: session.id,
     csrf: await adminCsrfToken(session.id),
   };
-  const response = await ctx.next();
+  let response: Response;
+  try {
+    response = await ctx.next();
+  } catch (error) {
+    // A refusal or unknown id from the SQL that a page did not handle itself: say it plainly.
+    if (!(error instanceof ApiError) || error.status >= 500) throw error;
+    response = new Response(refusalPage(error), {
+      status: error.status,
+      headers: { "content-type": "text/html; charset=utf-8" },
+    });
+  }
   // Admin pages are private: never cached by the browser or a proxy.
   const headers = new Headers(response.headers);
   headers.set("cache-control", "no-store");
   headers.set("x-frame-options", "DENY");
   headers.set("referrer-policy", "same-origin");
   return new Response(response.body, { status: response.status, headers });
+}
+
+function refusalPage(error: ApiError): string {
+  const esc = (t: string) =>
+    t.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+  const title = error.status === 404
+    ? "Not found"
+    : error.status === 403
+    ? "Not allowed"
+    : "Cannot do that";
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Mutambo admin</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem"><h1>${title}</h1><p>${
+    esc(error.message)
+  }</p><p><a href="/admin/events">Back to events</a></p></body></html>`;
 }
