@@ -22,7 +22,7 @@ export function PageTitle(
   return (
     <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
       <h1 class="text-2xl font-bold tracking-tight">{title}</h1>
-      {children && <div class="flex flex-wrap gap-2">{children}</div>}
+      {children && <div class="flex flex-wrap items-center gap-2">{children}</div>}
     </div>
   );
 }
@@ -69,6 +69,7 @@ export function Field(
 export function StatusBadge({ status }: { status: string }) {
   const tone: Record<string, string> = {
     draft: "bg-slate-200 text-slate-800",
+    published: "bg-emerald-100 text-emerald-800",
     on_sale: "bg-emerald-100 text-emerald-800",
     sold_out: "bg-amber-100 text-amber-800",
     ended: "bg-slate-100 text-slate-600",

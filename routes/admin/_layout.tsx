@@ -55,7 +55,10 @@ export default function AdminLayout({ Component, state, url }: LayoutProps<unkno
                     </option>
                   ))}
                 </select>
-                <button class="rounded bg-slate-700 px-2 py-1 text-xs font-semibold hover:bg-slate-600">
+                <button
+                  type="submit"
+                  class="rounded bg-slate-700 px-2 py-1 text-xs font-semibold hover:bg-slate-600"
+                >
                   Switch
                 </button>
               </form>
@@ -67,7 +70,10 @@ export default function AdminLayout({ Component, state, url }: LayoutProps<unkno
             </span>
             <form method="post" action="/admin/logout">
               <Csrf token={staff.csrf} />
-              <button class="rounded border border-slate-600 px-2 py-1 text-xs font-semibold hover:bg-slate-800">
+              <button
+                type="submit"
+                class="rounded border border-slate-600 px-2 py-1 text-xs font-semibold hover:bg-slate-800"
+              >
                 Sign out
               </button>
             </form>

@@ -154,11 +154,12 @@ export default function Audit({ data, url }: PageProps<Data, AdminState>) {
                       </a>
                     )
                     : <span>{a.entity_type}</span>}
-                  <div
-                    class="max-w-md truncate text-xs text-slate-500"
-                    title={JSON.stringify(a.details)}
-                  >
-                    {JSON.stringify(a.details)}
+                  <div class="max-w-[14rem] break-words text-xs text-slate-500 md:max-w-md">
+                    {Object.entries(a.details).filter(([, v]) => v !== null && v !== "").map((
+                      [k, v],
+                    ) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(
+                      " · ",
+                    )}
                   </div>
                 </td>
               </tr>

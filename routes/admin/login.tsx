@@ -156,7 +156,7 @@ export default function Login({ data }: PageProps<Data>) {
               class={input}
             />
           </Field>
-          <button class={btnPrimary}>Sign in</button>
+          <button type="submit" class={btnPrimary}>Sign in</button>
         </form>
         <p class="mt-4 text-sm">
           <a href="/admin/password/forgot" class="text-sky-700 underline">Forgot your password?</a>

@@ -39,8 +39,7 @@ export default function Venues({ data }: PageProps<Venue[], AdminState>) {
                 <li>
                   {l.name}: {l.versions.map((x) => (
                     <span class="mr-2">
-                      v{x.version}{" "}
-                      <StatusBadge status={x.status === "published" ? "on_sale" : "draft"} />
+                      v{x.version} <StatusBadge status={x.status} />
                     </span>
                   ))}
                 </li>

@@ -6,9 +6,8 @@ import { withFlash } from "../../../components/admin/ui.tsx";
 
 export type AdminContext<D = unknown> = RouteContext<D, AdminState>;
 
-// deno-lint-ignore no-explicit-any
-export function call<T>(
-  ctx: AdminContext<any>,
+export function call<T, D = unknown>(
+  ctx: AdminContext<D>,
   fn: string,
   args: Record<string, unknown> = {},
 ): Promise<T> {
@@ -16,9 +15,8 @@ export function call<T>(
 }
 
 /** Runs an action; redirects back with ?ok=… on success or ?error=… with the API's message. */
-export async function act(
-  // deno-lint-ignore no-explicit-any
-  ctx: AdminContext<any>,
+export async function act<D>(
+  ctx: AdminContext<D>,
   back: string,
   success: string,
   run: () => Promise<unknown>,

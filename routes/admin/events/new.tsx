@@ -102,7 +102,7 @@ export default function NewEvent({ data, state, url }: PageProps<Venue[], AdminS
             hint="Only published layouts can be used."
           >
             <select id="layout_version_id" name="layout_version_id" required class={input}>
-              {options.map((o) => <option value={o.id}>{o.label}</option>)}
+              {options.map((o) => <option key={o.id} value={o.id}>{o.label}</option>)}
             </select>
           </Field>
         </div>
@@ -114,7 +114,7 @@ export default function NewEvent({ data, state, url }: PageProps<Venue[], AdminS
         </Field>
         <Field label="Category" name="category">
           <select id="category" name="category" class={input}>
-            {CATEGORIES.map((c) => <option value={c}>{c}</option>)}
+            {CATEGORIES.map((c) => <option key={c} value={c}>{c}</option>)}
           </select>
         </Field>
         <Field label="Currency" name="currency">

@@ -314,10 +314,10 @@ export default function OrderPage({ data: o, state, url }: PageProps<Order, Admi
               <span class="text-slate-500">{formatDateTime(h.at)}</span> · <b>{h.action}</b> ·{" "}
               {h.actor ?? h.actor_role}
               {typeof h.details.reason === "string" && (
-                <span class="text-slate-600">— {h.details.reason}</span>
+                <span class="ml-1 text-slate-600">— {h.details.reason}</span>
               )}
               {h.action === "ticket.attendee_changed" && (
-                <span class="text-slate-600">
+                <span class="ml-1 text-slate-600">
                   — {String(h.details.from ?? "—")} → {String(h.details.to)}
                 </span>
               )}

@@ -68,7 +68,7 @@ export default function Forgot({ data }: PageProps<Data>) {
                 <Field label="Email" name="email">
                   <input id="email" name="email" type="email" required class={input} />
                 </Field>
-                <button class={btnPrimary}>Send me a link</button>
+                <button type="submit" class={btnPrimary}>Send me a link</button>
               </form>
             </>
           )}

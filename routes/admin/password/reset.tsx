@@ -80,7 +80,7 @@ export default function Reset({ data }: PageProps<Data>) {
               class={input}
             />
           </Field>
-          <button class={btnPrimary}>Set password</button>
+          <button type="submit" class={btnPrimary}>Set password</button>
         </form>
       </div>
     </>

@@ -535,13 +535,13 @@ export default function EventPage({ data, state, url }: PageProps<Data, AdminSta
                 <h3 class="font-semibold">Change a price</h3>
                 <Field label="Ticket type" name="sp-tt">
                   <select id="sp-tt" name="ticket_type_id" class={input}>
-                    {e.ticket_types.map((t) => <option value={t.id}>{t.name}</option>)}
+                    {e.ticket_types.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
                   </select>
                 </Field>
                 <Field label="Zone" name="sp-zone">
                   <select id="sp-zone" name="zone" class={input}>
                     <option value="">Every zone</option>
-                    {e.zones.map((z) => <option value={z.name}>{z.name}</option>)}
+                    {e.zones.map((z) => <option key={z.name} value={z.name}>{z.name}</option>)}
                   </select>
                 </Field>
                 <Field label={`New price (${e.currency})`} name="sp-price">
@@ -621,8 +621,9 @@ export default function EventPage({ data, state, url }: PageProps<Data, AdminSta
                     : ""}
                 </li>
               ))}
-              {e.group_discounts.map((g) => <li>Groups of {g.min_quantity}+: {g.percent} % off
-              </li>)}
+              {e.group_discounts.map((g) => (
+                <li key={g.id}>Groups of {g.min_quantity}+: {g.percent} % off</li>
+              ))}
             </ul>
           </div>
           {may.manage_prices && (
