@@ -223,8 +223,9 @@ export default function CheckInPage({ data }: PageProps<Data>) {
       <section class={card}>
         <h2 class="mb-3 text-lg font-semibold">Gates</h2>
         <ul class="mb-3 flex flex-wrap gap-2">
-          {s.gates.map((g) => <li class="rounded-full bg-slate-100 px-3 py-1 text-sm">{g.name}
-          </li>)}
+          {s.gates.map((g) => (
+            <li key={g.id} class="rounded-full bg-slate-100 px-3 py-1 text-sm">{g.name}</li>
+          ))}
           {s.gates.length === 0 && (
             <li class="text-sm text-slate-500">No gates yet: add one to pair devices.</li>
           )}
@@ -245,7 +246,7 @@ export default function CheckInPage({ data }: PageProps<Data>) {
               class={`${field} w-20`}
             />
           </label>
-          <button class={btn}>Add gate</button>
+          <button type="submit" class={btn}>Add gate</button>
         </form>
       </section>
 
@@ -269,7 +270,7 @@ export default function CheckInPage({ data }: PageProps<Data>) {
             </thead>
             <tbody>
               {s.lists.map((l) => (
-                <tr>
+                <tr key={l.id}>
                   <td class={td}>{l.name}</td>
                   <td class={td}>{names(l.ticket_type_ids, s.ticket_types, "All admissions")}</td>
                   <td class={td}>{names(l.section_ids, s.sections, "All")}</td>
@@ -286,7 +287,9 @@ export default function CheckInPage({ data }: PageProps<Data>) {
                       <Csrf token={csrf} />
                       <input type="hidden" name="action" value="delete_list" />
                       <input type="hidden" name="list_id" value={l.id} />
-                      <button class="text-sm text-red-700 hover:underline">Delete</button>
+                      <button type="submit" class="text-sm text-red-700 hover:underline">
+                        Delete
+                      </button>
                     </form>
                   </td>
                 </tr>
@@ -320,7 +323,7 @@ export default function CheckInPage({ data }: PageProps<Data>) {
             </label>
           </div>
           <div>
-            <button class={btn}>Save list</button>
+            <button type="submit" class={btn}>Save list</button>
           </div>
         </form>
       </section>
@@ -337,7 +340,7 @@ export default function CheckInPage({ data }: PageProps<Data>) {
           <label class="grid text-sm">
             Gate
             <select name="gate_id" required class={field}>
-              {s.gates.map((g) => <option value={g.id}>{g.name}</option>)}
+              {s.gates.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
             </select>
           </label>
           <label class="grid text-sm">
@@ -351,7 +354,9 @@ export default function CheckInPage({ data }: PageProps<Data>) {
               class={`${field} w-24`}
             />
           </label>
-          <button class={btn} disabled={s.gates.length === 0}>Create pairing code</button>
+          <button type="submit" class={btn} disabled={s.gates.length === 0}>
+            Create pairing code
+          </button>
         </form>
         <div class="grid gap-4 sm:grid-cols-3">
           {s.pairings.map((p) => (
@@ -392,7 +397,7 @@ export default function CheckInPage({ data }: PageProps<Data>) {
               </thead>
               <tbody>
                 {s.devices.map((d) => (
-                  <tr class={d.revoked_at ? "text-slate-400" : ""}>
+                  <tr key={d.id} class={d.revoked_at ? "text-slate-400" : ""}>
                     <td class={td}>{d.name}</td>
                     <td class={td}>{d.gate}</td>
                     <td class={td}>{formatDateTime(d.last_seen_at)}</td>
@@ -405,7 +410,7 @@ export default function CheckInPage({ data }: PageProps<Data>) {
                             <Csrf token={csrf} />
                             <input type="hidden" name="action" value="revoke" />
                             <input type="hidden" name="device_id" value={d.id} />
-                            <button class={btnGhost}>Revoke</button>
+                            <button type="submit" class={btnGhost}>Revoke</button>
                           </form>
                         )}
                     </td>
@@ -478,7 +483,7 @@ function Choices(
       </legend>
       <div class="flex flex-wrap gap-x-3 gap-y-1">
         {options.map((o) => (
-          <label class="flex items-center gap-1">
+          <label key={o.id} class="flex items-center gap-1">
             <input type="checkbox" name={name} value={o.id} /> {o.name}
           </label>
         ))}
