@@ -486,7 +486,7 @@ function PayForm({ data }: { data: Extract<CheckoutData, { state: "held" }> }) {
                   name="method"
                   value={value}
                   checked={method === value}
-                  class="mt-1 h-5 w-5"
+                  class="mt-1 h-5 w-5 shrink-0"
                 />
                 <span>
                   <span class="block font-semibold">{name}</span>

@@ -31,7 +31,7 @@ export default function SandboxPay({ data: intent }: PageProps<Intent>) {
   const decided = intent.status !== "requires_action";
   const mobile = intent.method === "mobile_money";
   return (
-    <div class="min-h-screen bg-indigo-950 px-4 py-8 text-white">
+    <div class="min-h-screen bg-indigo-900 px-4 py-8 text-white">
       <Head>
         <title>SandboxPay — secure payment</title>
         <meta name="robots" content="noindex" />
