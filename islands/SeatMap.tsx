@@ -79,10 +79,31 @@ export default function SeatMap(props: SeatMapProps) {
     note.value = null;
     load(section, false);
   }
-  // Seats taken by others show up within a few seconds (polling; SSE later).
+  // Seats taken by others show up at once through Server-Sent Events (NOTIFY from the
+  // database); polling every 5 s is the fallback while the stream is down, and every 30 s
+  // otherwise (holds that lapse on their own send no event).
   useEffect(() => {
-    const timer = setInterval(() => open.value && seats.value && load(open.value, true), 5000);
-    return () => clearInterval(timer);
+    const refresh = () => open.value && seats.value && load(open.value, true);
+    let live: EventSource | undefined;
+    if (typeof EventSource !== "undefined") {
+      live = new EventSource(`/live/events/${props.slug}`);
+      live.addEventListener("seats", (e) => {
+        const changed = JSON.parse((e as MessageEvent).data) as Record<string, number[]>;
+        if (open.value && open.value.id in changed) refresh();
+      });
+    }
+    let last = 0;
+    const timer = setInterval(() => {
+      const streaming = live?.readyState === 1;
+      if (Date.now() - last >= (streaming ? 30000 : 5000)) {
+        last = Date.now();
+        refresh();
+      }
+    }, 5000);
+    return () => {
+      clearInterval(timer);
+      live?.close();
+    };
   }, []);
 
   function toggle(i: number) {
