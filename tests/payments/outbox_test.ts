@@ -71,7 +71,8 @@ Deno.test("the worker logs one confirmation with a working order link and marks 
 
 Deno.test("a failed delivery is retried later with backoff, not lost", async () => {
   await admin`update core.outbox set done_at = now() where topic = ${TOPIC} and done_at is null`;
-  await paidOrder("fail@example.com");
+  const email = `fail-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  await paidOrder(email);
   const handled = await runOutboxLogOnce({
     sql: worker,
     deliver: () => {
@@ -80,7 +81,7 @@ Deno.test("a failed delivery is retried later with backoff, not lost", async () 
   });
   assert.equal(handled, 1);
   const [row] = await admin`select attempts, last_error, available_at > now() as later, done_at
-                            from core.outbox where topic = ${TOPIC} and payload ->> 'email' = 'fail@example.com'`;
+                            from core.outbox where topic = ${TOPIC} and payload ->> 'email' = ${email}`;
   assert.equal(row!.attempts, 1);
   assert.equal(row!.last_error, "SMTP down");
   assert.equal(row!.later, true);
