@@ -2,6 +2,7 @@
 import { createApp } from "./lib/fresh/mod.ts";
 import { projectRoot, serverPort } from "./lib/config.ts";
 import { closeDb } from "./lib/db.ts";
+import { startOutboxLogWorker } from "./workers/outbox_log.ts";
 
 const app = await createApp({ root: projectRoot });
 const port = serverPort();
@@ -21,10 +22,16 @@ try {
   throw error;
 }
 
+// Confirmation emails leave through the outbox (logged until real delivery is configured).
+const stopOutbox = startOutboxLogWorker({
+  origin: Deno.env.get("PUBLIC_ORIGIN") ?? `http://localhost:${port}`,
+});
+
 // Finish requests in flight and close the database pool on Ctrl-C or a stop signal.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
     await server.shutdown();
+    await stopOutbox();
     await closeDb();
     Deno.exit(0);
   });

@@ -2,6 +2,7 @@
 // Shared by /e/<slug>, /e/<slug>/seats and /checkout/<token>; the router ignores "(_…)" folders.
 import { HttpError } from "../../../lib/fresh/mod.ts";
 import { ApiError, rpc } from "../../../lib/rest/mod.ts";
+import { TtlCache } from "../../../lib/cache.ts";
 
 export interface ZonePrice {
   zone_id: string;
@@ -57,13 +58,21 @@ export interface Section {
   y: number;
 }
 
+// The event page is read by every buyer of a flash sale at once. Details change rarely (15 s
+// is fine); availability must never be more than a couple of seconds old.
+const eventCache = new TtlCache<EventDetail>(15_000);
+const sectionCache = new TtlCache<Section[]>(2_000);
+
 /** The event and its sections, or a 404 page. */
 export async function loadEvent(
   slug: string,
 ): Promise<{ event: EventDetail; sections: Section[] }> {
   try {
-    const event = await rpc<EventDetail>("event_by_slug", { slug });
-    const sections = await rpc<Section[]>("event_sections", { event_id: event.id });
+    const event = await eventCache.get(slug, () => rpc<EventDetail>("event_by_slug", { slug }));
+    const sections = await sectionCache.get(
+      event.id,
+      () => rpc<Section[]>("event_sections", { event_id: event.id }),
+    );
     return { event, sections };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) throw new HttpError(404, error.message);
