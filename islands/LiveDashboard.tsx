@@ -228,7 +228,7 @@ export default function LiveDashboard({ initial, streamUrl }: Props) {
         <span class={`live-dot live-${state}`} />{" "}
         {state === "live" ? "Live" : state === "offline" ? "Reconnecting…" : "Connecting…"}
         {flash && <span class="text-slate-500">· last change: {flash}</span>}
-        {" · "}updated {new Date(stats.now).toISOString().slice(11, 19)} UTC
+         · updated {new Date(stats.now).toISOString().slice(11, 19)} UTC
       </p>
       <div class="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
         <Tile
