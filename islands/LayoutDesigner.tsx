@@ -314,7 +314,13 @@ export default function LayoutDesigner({ versionId, csrf, canEdit }: LayoutDesig
                     stroke={color}
                     stroke-width={r / 30}
                   />
-                  <text x={s.x} y={s.y} font-size={r / 4} text-anchor="middle" class="dz-label">
+                  <text
+                    x={s.x}
+                    y={s.y}
+                    font-size={Math.min(r / 4, unitsPerPx * 16)}
+                    text-anchor="middle"
+                    class="dz-label"
+                  >
                     {s.name}
                   </text>
                 </g>
@@ -365,9 +371,11 @@ export default function LayoutDesigner({ versionId, csrf, canEdit }: LayoutDesig
                   />
                 )}
                 <text
-                  x={s.x}
-                  y={s.y}
-                  font-size={Math.max(2, unitsPerPx * 12)}
+                  x={s.rows[s.rows.length >> 1]
+                    ?.x[(s.rows[s.rows.length >> 1]?.x.length ?? 0) >> 1] ?? s.x}
+                  y={s.rows[s.rows.length >> 1]
+                    ?.y[(s.rows[s.rows.length >> 1]?.y.length ?? 0) >> 1] ?? s.y}
+                  font-size={unitsPerPx * 12}
                   text-anchor="middle"
                   class="dz-label"
                 >
