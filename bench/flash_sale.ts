@@ -39,7 +39,9 @@ function first(rows: readonly postgres.Row[]): postgres.Row {
 async function prepare(): Promise<{ org: string; lv: string }> {
   const admin = postgres(adminDatabaseUrl("postgres"), { max: 1, onnotice: () => {} });
   try {
-    if (args.includes("--fresh")) await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+    if (args.includes("--fresh")) {
+      await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+    }
     const [exists] = await admin`select 1 from pg_database where datname = ${dbName}`;
     if (!exists) await admin.unsafe(`create database "${dbName}"`);
   } finally {
@@ -56,8 +58,12 @@ async function prepare(): Promise<{ org: string; lv: string }> {
     return await sql.begin(async (tx) => {
       await tx`select set_config('request.jwt.claims', '{"role":"platform_admin"}', true)`;
       const { org } = first(await tx`select api.create_org('Bench Stadium Org', ${slug}) as org`);
-      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ role: "platform_admin", org_id: org })}, true)`;
-      const { venue } = first(await tx`select api.create_venue('Bench National Stadium', 'Harare') as venue`);
+      await tx`select set_config('request.jwt.claims', ${
+        JSON.stringify({ role: "platform_admin", org_id: org })
+      }, true)`;
+      const { venue } = first(
+        await tx`select api.create_venue('Bench National Stadium', 'Harare') as venue`,
+      );
       const { lv } = first(await tx`select api.create_layout(${venue}, 'Main') as lv`);
       const { zone } = first(await tx`select api.add_price_zone(${lv}, 'Main') as zone`);
       for (const [i, name] of ["North", "East", "South"].entries()) {
@@ -76,9 +82,13 @@ async function newEvent(org: string, lv: string, k: number): Promise<string> {
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     return await sql.begin(async (tx) => {
-      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ role: "platform_admin", org_id: org })}, true)`;
-      const { ev } = first(await tx`select api.create_event(layout_version_id => ${lv}, name => ${`Flash sale K=${k} ${Date.now()}`},
-        starts_at => now() + interval '30 days', category => 'football', orphan_seat_rule => false) as ev`);
+      await tx`select set_config('request.jwt.claims', ${
+        JSON.stringify({ role: "platform_admin", org_id: org })
+      }, true)`;
+      const { ev } = first(
+        await tx`select api.create_event(layout_version_id => ${lv}, name => ${`Flash sale K=${k} ${Date.now()}`},
+        starts_at => now() + interval '30 days', category => 'football', orphan_seat_rule => false) as ev`,
+      );
       await tx`select api.create_ticket_type(event_id => ${ev}, name => 'Adult', price_minor => 2500, max_per_order => 10)`;
       await tx`select api.set_event_fees(${ev}, per_ticket_minor => 100, per_order_minor => 50)`;
       await tx`select api.set_event_status(${ev}, 'on_sale')`;
@@ -103,24 +113,40 @@ async function sale(base: string, ev: string, k: number, managerJwt: string) {
   let failed = 0, retried = 0, tickets = 0, holds = 0;
   const errors = new Map<string, number>();
   let soldOut = false;
-  async function post(step: Step, fn: string, body: unknown, jwt?: string): Promise<{ status: number; json: any }> {
+  // deno-lint-ignore no-explicit-any -- JSON bodies of several api functions, read field by field
+  async function post(
+    step: Step,
+    fn: string,
+    body: unknown,
+    jwt?: string,
+  ): Promise<{ status: number; json: any }> {
     for (let attempt = 0;; attempt++) {
       const t0 = performance.now();
       let res: Response;
       try {
         res = await fetch(`${base}/rest/rpc/${fn}`, {
           method: "POST",
-          headers: { "content-type": "application/json", ...(jwt ? { authorization: `Bearer ${jwt}` } : {}) },
+          headers: {
+            "content-type": "application/json",
+            ...(jwt ? { authorization: `Bearer ${jwt}` } : {}),
+          },
           body: JSON.stringify(body),
         });
       } catch (e) {
         failed++;
-        if (attempt < 3) { retried++; continue; }
+        if (attempt < 3) {
+          retried++;
+          continue;
+        }
         throw e;
       }
       const json = res.status === 204 ? null : await res.json();
       lat[step].push(performance.now() - t0);
-      if (res.status >= 500 && attempt < 3) { failed++; retried++; continue; }
+      if (res.status >= 500 && attempt < 3) {
+        failed++;
+        retried++;
+        continue;
+      }
       return { status: res.status, json };
     }
   }
@@ -131,26 +157,55 @@ async function sale(base: string, ev: string, k: number, managerJwt: string) {
     while (!soldOut) {
       i++;
       const session = `sess-bench-${w}-${i}`;
-      const h = await post("hold", "hold_best_available", { event_id: ev, quantity: n, session_id: session });
+      const h = await post("hold", "hold_best_available", {
+        event_id: ev,
+        quantity: n,
+        session_id: session,
+      });
       if (h.status !== 200) {
-        if (h.status === 409 && n > 1) { n = 1; retried++; continue; } // fewer seats left than wanted
-        if (h.status === 409) { soldOut = true; break; }
+        if (h.status === 409 && n > 1) {
+          n = 1;
+          retried++;
+          continue;
+        } // fewer seats left than wanted
+        if (h.status === 409) {
+          soldOut = true;
+          break;
+        }
         failed++;
-        errors.set(`hold ${h.status} ${h.json?.message}`, (errors.get(`hold ${h.status} ${h.json?.message}`) ?? 0) + 1);
+        errors.set(
+          `hold ${h.status} ${h.json?.message}`,
+          (errors.get(`hold ${h.status} ${h.json?.message}`) ?? 0) + 1,
+        );
         continue;
       }
       holds++;
       const token = h.json.token as string;
       const q = await post("quote", "quote_hold", { hold_token: token });
-      if (q.status !== 200) { failed++; errors.set(`quote ${q.status} ${q.json?.message}`, 1); continue; }
-      const o = await post("order", "create_order", { hold_token: token, buyer_email: `buyer${w}@example.com` });
-      if (o.status !== 200) { failed++; errors.set(`order ${o.status} ${o.json?.message}`, 1); continue; }
+      if (q.status !== 200) {
+        failed++;
+        errors.set(`quote ${q.status} ${q.json?.message}`, 1);
+        continue;
+      }
+      const o = await post("order", "create_order", {
+        hold_token: token,
+        buyer_email: `buyer${w}@example.com`,
+      });
+      if (o.status !== 200) {
+        failed++;
+        errors.set(`order ${o.status} ${o.json?.message}`, 1);
+        continue;
+      }
       const p = await post("pay", "mark_order_paid", {
         order_id: o.json.id,
         payment_reference: `bench_${o.json.id}`,
         amount_minor: q.json.total_minor,
       }, managerJwt);
-      if (p.status !== 200) { failed++; errors.set(`pay ${p.status} ${p.json?.message}`, 1); continue; }
+      if (p.status !== 200) {
+        failed++;
+        errors.set(`pay ${p.status} ${p.json?.message}`, 1);
+        continue;
+      }
       tickets += p.json.tickets.length;
       n = 1 + Math.floor(Math.random() * 6);
     }
@@ -166,18 +221,39 @@ async function rawUpdateRate(ev: string, clients: number): Promise<number> {
     await sql.unsafe(`create schema if not exists bench;
       create or replace function bench.touch_seat(p bigint) returns void language plpgsql as $$
       begin update core.event_seats set held_until = held_until where id = p; end $$;`);
-    const r = first(await sql`select min(id)::bigint as lo, max(id)::bigint as hi from core.event_seats where event_id = ${ev}`);
+    const r = first(
+      await sql`select min(id)::bigint as lo, max(id)::bigint as hi from core.event_seats where event_id = ${ev}`,
+    );
     lo = Number(r.lo);
     hi = Number(r.hi);
   } finally {
     await sql.end();
   }
   const script = await Deno.makeTempFile({ suffix: ".sql" });
-  await Deno.writeTextFile(script, `\\set id random(${lo}, ${hi})\nselect bench.touch_seat(:id);\n`);
+  await Deno.writeTextFile(
+    script,
+    `\\set id random(${lo}, ${hi})\nselect bench.touch_seat(:id);\n`,
+  );
   const url = new URL(adminUrl);
   const out = await new Deno.Command("/usr/lib/postgresql/15/bin/pgbench", {
-    args: ["-n", "-h", url.hostname, "-p", url.port || "5432", "-U", url.username || "postgres", "-c", String(clients),
-      "-j", "2", "-T", String(pgbenchSeconds), "-f", script, dbName],
+    args: [
+      "-n",
+      "-h",
+      url.hostname,
+      "-p",
+      url.port || "5432",
+      "-U",
+      url.username || "postgres",
+      "-c",
+      String(clients),
+      "-j",
+      "2",
+      "-T",
+      String(pgbenchSeconds),
+      "-f",
+      script,
+      dbName,
+    ],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -191,34 +267,55 @@ async function rawUpdateRate(ev: string, clients: number): Promise<number> {
 async function check(ev: string) {
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    return first(await sql`select
+    return first(
+      await sql`select
       (select count(*)::int from core.event_seats where event_id = ${ev}) as capacity,
       (select count(*)::int from core.event_seats where event_id = ${ev} and state = 'sold') as sold,
       (select count(*)::int from core.tickets where event_id = ${ev}) as tickets,
       (select count(*)::int from (select seat_id from core.tickets where event_id = ${ev} group by seat_id having count(*) > 1) d) as dup_tickets,
       (select count(*)::int from core.event_seats es where es.event_id = ${ev} and es.state = 'sold'
          and not exists (select from core.tickets t where t.seat_id = es.id)) as sold_without_ticket,
-      (select count(*)::int from core.orders where event_id = ${ev} and status = 'paid') as paid_orders`);
+      (select count(*)::int from core.orders where event_id = ${ev} and status = 'paid') as paid_orders`,
+    );
   } finally {
     await sql.end();
   }
 }
 
 const { org, lv } = await prepare();
-console.log(`flash sale: ${CAPACITY.toLocaleString("en")} seats, K = ${ks.join(", ")}${quick ? " (quick)" : ""}, db ${dbName}`);
+console.log(
+  `flash sale: ${CAPACITY.toLocaleString("en")} seats, K = ${ks.join(", ")}${
+    quick ? " (quick)" : ""
+  }, db ${dbName}`,
+);
 let allOk = true;
 for (const k of ks) {
   const ev = await newEvent(org, lv, k);
-  const pool = postgres(authenticatorDatabaseUrl(dbName), { max: Math.min(k, 24), onnotice: () => {}, prepare: false });
+  const pool = postgres(authenticatorDatabaseUrl(dbName), {
+    max: Math.min(k, 24),
+    onnotice: () => {},
+    prepare: false,
+  });
   const secret = "bench-secret-".padEnd(40, "x");
   const rest = createRest({ sql: pool, jwtSecret: secret });
   const ac = new AbortController();
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen: () => {} }, (req) => {
+  const server = Deno.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    signal: ac.signal,
+    onListen: () => {},
+  }, (req) => {
     const path = new URL(req.url).pathname;
-    return path.startsWith("/rest/") ? rest.handler(req, path.slice(6)) : new Response("not found", { status: 404 });
+    return path.startsWith("/rest/")
+      ? rest.handler(req, path.slice(6))
+      : new Response("not found", { status: 404 });
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
-  const managerJwt = await rest.signJwt({ role: "event_manager", org_id: org, sub: crypto.randomUUID() }, { expiresIn: 3600 });
+  const managerJwt = await rest.signJwt({
+    role: "event_manager",
+    org_id: org,
+    sub: crypto.randomUUID(),
+  }, { expiresIn: 3600 });
   const r = await sale(base, ev, k, managerJwt);
   ac.abort();
   await server.finished;
@@ -226,20 +323,41 @@ for (const k of ks) {
   const c = await check(ev);
   const raw = await rawUpdateRate(ev, Math.min(k, 64));
   const holdRate = r.holds / r.seconds;
-  const ok = c.sold === c.capacity && c.tickets === c.capacity && c.dup_tickets === 0 && c.sold_without_ticket === 0;
+  const ok = c.sold === c.capacity && c.tickets === c.capacity && c.dup_tickets === 0 &&
+    c.sold_without_ticket === 0;
   allOk &&= ok;
-  console.log(`\nK = ${k}: ${r.tickets} tickets in ${r.seconds.toFixed(1)} s = ${(r.tickets / r.seconds).toFixed(0)} tickets/s, ` +
-    `${r.holds} holds (${holdRate.toFixed(0)} holds/s), ${c.paid_orders} paid orders`);
+  console.log(
+    `\nK = ${k}: ${r.tickets} tickets in ${r.seconds.toFixed(1)} s = ${
+      (r.tickets / r.seconds).toFixed(0)
+    } tickets/s, ` +
+      `${r.holds} holds (${holdRate.toFixed(0)} holds/s), ${c.paid_orders} paid orders`,
+  );
   for (const s of steps) {
-    console.log(`  ${s.padEnd(6)} n=${String(r.lat[s].length).padStart(6)}  p50 ${pct(r.lat[s], 50).toFixed(1)} ms  ` +
-      `p95 ${pct(r.lat[s], 95).toFixed(1)} ms  p99 ${pct(r.lat[s], 99).toFixed(1)} ms`);
+    console.log(
+      `  ${s.padEnd(6)} n=${String(r.lat[s].length).padStart(6)}  p50 ${
+        pct(r.lat[s], 50).toFixed(1)
+      } ms  ` +
+        `p95 ${pct(r.lat[s], 95).toFixed(1)} ms  p99 ${pct(r.lat[s], 99).toFixed(1)} ms`,
+    );
   }
-  console.log(`  failed requests ${r.failed}, retried ${r.retried}` +
-    (r.errors.size ? `; errors: ${JSON.stringify(Object.fromEntries([...r.errors].slice(0, 5)))}` : ""));
-  console.log(`  check: capacity ${c.capacity}, sold ${c.sold}, tickets ${c.tickets}, duplicate tickets ${c.dup_tickets}, ` +
-    `sold without ticket ${c.sold_without_ticket} -> ${ok ? "OK" : "FAILED"}`);
-  console.log(`  raw one-row PL/pgSQL seat update (pgbench, ${Math.min(k, 64)} clients, ${pgbenchSeconds} s): ${raw.toFixed(0)}/s; ` +
-    `hold rate ratio ${(holdRate / raw).toFixed(3)}, seats-held-per-second ratio ${((r.tickets / r.seconds) / raw).toFixed(3)}`);
+  console.log(
+    `  failed requests ${r.failed}, retried ${r.retried}` +
+      (r.errors.size
+        ? `; errors: ${JSON.stringify(Object.fromEntries([...r.errors].slice(0, 5)))}`
+        : ""),
+  );
+  console.log(
+    `  check: capacity ${c.capacity}, sold ${c.sold}, tickets ${c.tickets}, duplicate tickets ${c.dup_tickets}, ` +
+      `sold without ticket ${c.sold_without_ticket} -> ${ok ? "OK" : "FAILED"}`,
+  );
+  console.log(
+    `  raw one-row PL/pgSQL seat update (pgbench, ${
+      Math.min(k, 64)
+    } clients, ${pgbenchSeconds} s): ${raw.toFixed(0)}/s; ` +
+      `hold rate ratio ${(holdRate / raw).toFixed(3)}, seats-held-per-second ratio ${
+        ((r.tickets / r.seconds) / raw).toFixed(3)
+      }`,
+  );
 }
 if (!allOk) {
   console.error("\nFLASH SALE CHECK FAILED");

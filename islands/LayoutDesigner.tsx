@@ -35,7 +35,9 @@ const DEFAULT: Pattern = {
 };
 const num = (v: string) => (v.trim() === "" ? null : Number(v));
 
-export default function LayoutDesigner({ versionId, csrf, canEdit }: LayoutDesignerProps) {
+export default function LayoutDesigner(
+  { versionId: _versionId, csrf, canEdit }: LayoutDesignerProps,
+) {
   const layout = useSignal<DesignerLayout | null>(null);
   const view = useSignal<Box>({ x: -50, y: -50, w: 100, h: 100 });
   const selected = useSignal<string | null>(null);
@@ -269,7 +271,7 @@ export default function LayoutDesigner({ versionId, csrf, canEdit }: LayoutDesig
         >
           {message.value.text}
           {message.value.list && message.value.list.length > 1 && (
-            <ul>{message.value.list.map((t) => <li>{t}</li>)}</ul>
+            <ul>{message.value.list.map((t) => <li key={t}>{t}</li>)}</ul>
           )}
         </div>
       )}
@@ -540,7 +542,7 @@ export default function LayoutDesigner({ versionId, csrf, canEdit }: LayoutDesig
                         }, "Price zone set")}
                     >
                       <option value="">None</option>
-                      {l?.zones.map((z) => <option value={z.id}>{z.name}</option>)}
+                      {l?.zones.map((z) => <option key={z.id} value={z.id}>{z.name}</option>)}
                     </select>
                   </label>
                   <label class="dz-field">
@@ -706,7 +708,7 @@ function ZoneSelect({ zones }: { zones: { id: string; name: string }[] }) {
       Price zone
       <select name="zone">
         <option value="">None</option>
-        {zones.map((z) => <option value={z.id}>{z.name}</option>)}
+        {zones.map((z) => <option key={z.id} value={z.id}>{z.name}</option>)}
       </select>
     </label>
   );

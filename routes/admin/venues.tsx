@@ -131,12 +131,17 @@ export default function Venues({ data, state, url }: PageProps<Data, AdminState>
                           <input type="hidden" name="version_id" value={x.id} />
                           {x.status === "draft"
                             ? (
-                              <button class={btnPrimary} name="action" value="publish">
+                              <button
+                                type="submit"
+                                class={btnPrimary}
+                                name="action"
+                                value="publish"
+                              >
                                 Publish v{x.version}
                               </button>
                             )
                             : (
-                              <button class={btnSecondary} name="action" value="copy">
+                              <button type="submit" class={btnSecondary} name="action" value="copy">
                                 Copy v{x.version} to a draft
                               </button>
                             )}
@@ -159,7 +164,7 @@ export default function Venues({ data, state, url }: PageProps<Data, AdminState>
                   placeholder="New layout name"
                   required
                 />
-                <button class={btnSecondary} name="action" value="create_layout">
+                <button type="submit" class={btnSecondary} name="action" value="create_layout">
                   Create layout
                 </button>
               </form>
@@ -184,7 +189,9 @@ export default function Venues({ data, state, url }: PageProps<Data, AdminState>
             <input id="address" name="address" class={input} />
           </Field>
           <div class="sm:col-span-2">
-            <button class={btnPrimary} name="action" value="create_venue">Create venue</button>
+            <button type="submit" class={btnPrimary} name="action" value="create_venue">
+              Create venue
+            </button>
           </div>
         </form>
       )}
