@@ -111,9 +111,12 @@ async function throughput(ev: string, section: string, workers: number) {
         for (;;) {
           try {
             const c0 = performance.now();
-            const [row] = await asAnon(pool, (tx) =>
-              tx`select api.hold_best_available(event_id => ${ev}, quantity => ${n}, section_id => ${section},
-                       session_id => ${`bench-tp-${w}-${k++}`}) as h`);
+            const [row] = await asAnon(
+              pool,
+              (tx) =>
+                tx`select api.hold_best_available(event_id => ${ev}, quantity => ${n}, section_id => ${section},
+                       session_id => ${`bench-tp-${w}-${k++}`}) as h`,
+            );
             lat.push(performance.now() - c0);
             holds++;
             for (const item of row!.h.items) for (const s of item.seats) seats.push(Number(s.id));
@@ -139,10 +142,14 @@ const admin = postgres(url, { max: 2, onnotice: () => {} });
 try {
   const [e] = await admin`select id from core.events where slug = ${EVENT_SLUG}`;
   const ev = e!.id as string;
-  const [cs] = await admin`select id, capacity from core.event_sections where event_id = ${ev} and name = 'Covered Stand'`;
+  const [cs] =
+    await admin`select id, capacity from core.event_sections where event_id = ${ev} and name = 'Covered Stand'`;
   const covered = cs!.id as string;
-  const [{ fns }] = await admin`select string_agg(distinct filename, ' ') filter (where filename >= '108') as fns
-                                 from public.schema_migrations` as unknown as [{ fns: string | null }];
+  const [{ fns }] =
+    await admin`select string_agg(distinct filename, ' ') filter (where filename >= '108') as fns
+                                 from public.schema_migrations` as unknown as [
+      { fns: string | null },
+    ];
   console.log(`best-available bench on ${dbName}; migrations after 107: ${fns ?? "none"}`);
   console.log(`machine: ${navigator.hardwareConcurrency} cores (shared; numbers are noisy)\n`);
 
@@ -157,9 +164,9 @@ try {
         await latency(pool, ev, sec); // warm-up (plans, caches)
         const xs = await latency(pool, ev, sec);
         console.log(
-          `${(share * 100).toFixed(0).padStart(3)} % sold   ${label.padEnd(13)} ${ms(pct(xs, 50))}  ${
-            ms(pct(xs, 95))
-          }  ${ms(Math.max(...xs))}`,
+          `${(share * 100).toFixed(0).padStart(3)} % sold   ${label.padEnd(13)} ${
+            ms(pct(xs, 50))
+          }  ${ms(pct(xs, 95))}  ${ms(Math.max(...xs))}`,
         );
       }
     }
@@ -168,25 +175,34 @@ try {
   }
 
   console.log("\nthroughput: holds of 1-6 seats in the Covered Stand until it is gone");
-  console.log("conns   secs   holds  holds/s  seats/s  p50 ms  p95 ms  conflicts  duplicates  held-in-db");
+  console.log(
+    "conns   secs   holds  holds/s  seats/s  p50 ms  p95 ms  conflicts  duplicates  held-in-db",
+  );
   let ok = true;
   for (const workers of [8, 32]) {
     await reset(admin, ev);
     const r = await throughput(ev, covered, workers);
     const distinct = new Set(r.seats).size;
-    const [db] = await admin`select count(*)::int as n, count(distinct hold_id)::int as h from core.event_seats
+    const [db] =
+      await admin`select count(*)::int as n, count(distinct hold_id)::int as h from core.event_seats
                               where event_section_id = ${covered} and hold_id is not null and held_until > now()`;
     const dup = r.seats.length - distinct;
-    if (dup !== 0 || db!.n !== r.seats.length || db!.n !== cs!.capacity || db!.h !== r.holds) ok = false;
+    if (dup !== 0 || db!.n !== r.seats.length || db!.n !== cs!.capacity || db!.h !== r.holds) {
+      ok = false;
+    }
     console.log(
-      `${String(workers).padStart(5)} ${r.secs.toFixed(1).padStart(6)} ${String(r.holds).padStart(7)} ${
-        (r.holds / r.secs).toFixed(0).padStart(8)
-      } ${(r.seats.length / r.secs).toFixed(0).padStart(8)} ${ms(pct(r.lat, 50))} ${ms(pct(r.lat, 95))} ${
-        String(r.conflicts).padStart(10)
-      } ${String(dup).padStart(11)} ${String(db!.n).padStart(6)}/${cs!.capacity}`,
+      `${String(workers).padStart(5)} ${r.secs.toFixed(1).padStart(6)} ${
+        String(r.holds).padStart(7)
+      } ${(r.holds / r.secs).toFixed(0).padStart(8)} ${
+        (r.seats.length / r.secs).toFixed(0).padStart(8)
+      } ${ms(pct(r.lat, 50))} ${ms(pct(r.lat, 95))} ${String(r.conflicts).padStart(10)} ${
+        String(dup).padStart(11)
+      } ${String(db!.n).padStart(6)}/${cs!.capacity}`,
     );
   }
-  console.log(ok ? "\ncheck: OK (every seat held once, every seat of the stand held)" : "\ncheck: FAILED");
+  console.log(
+    ok ? "\ncheck: OK (every seat held once, every seat of the stand held)" : "\ncheck: FAILED",
+  );
   await reset(admin, ev);
   if (!ok) Deno.exitCode = 1;
 } finally {

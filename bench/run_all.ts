@@ -2,7 +2,9 @@
 // (e.g. `deno task bench -- --quick`). Exits non-zero when any bench fails.
 const dir = new URL("./", import.meta.url).pathname;
 const files = [...Deno.readDirSync(dir)]
-  .filter((e) => e.isFile && e.name.endsWith(".ts") && e.name !== "run_all.ts" && !e.name.startsWith("_"))
+  .filter((e) =>
+    e.isFile && e.name.endsWith(".ts") && e.name !== "run_all.ts" && !e.name.startsWith("_")
+  )
   .map((e) => e.name)
   .sort();
 let failed = 0;
