@@ -22,13 +22,20 @@ const heat = scaleLinear<string>().domain([0, 0.5, 0.9, 1]).range([
   "#f97316",
   "#b91c1c",
 ]).clamp(true);
+const pct = (n: number, of: number) =>
+  !of ? "—" : n && n * 1000 < of ? "<0.1%" : `${(Math.round((n / of) * 1000) / 10).toString()}%`;
 const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16);
 
 function Tile(p: { label: string; value: string; note?: string; id: string }) {
   return (
     <div class="rounded-lg border border-slate-200 bg-white p-3 shadow-sm">
       <div class="text-xs uppercase tracking-wide text-slate-500">{p.label}</div>
-      <div class="mt-1 text-2xl font-semibold tabular-nums" data-tile={p.id}>{p.value}</div>
+      <div
+        class={`mt-1 font-semibold tabular-nums ${p.value.length > 9 ? "text-lg" : "text-2xl"}`}
+        data-tile={p.id}
+      >
+        {p.value}
+      </div>
       {p.note && <div class="text-xs text-slate-500">{p.note}</div>}
     </div>
   );
@@ -150,14 +157,27 @@ function CheckinChart({ stats }: { stats: LiveStats }) {
 }
 
 function Heatmap({ stats }: { stats: LiveStats }) {
-  const s = stats.sections;
-  if (s.length === 0) return <p class="text-sm text-slate-500">No sections.</p>;
+  const all = stats.sections;
+  if (all.length === 0) return <p class="text-sm text-slate-500">No sections.</p>;
+  // The venue plan's positions; when sections share a position, a grid instead.
+  const distinct = new Set(all.map((d) => `${Math.round(d.x / 10)},${Math.round(d.y / 10)}`)).size;
+  const cols = Math.ceil(Math.sqrt(all.length));
+  const s = distinct === all.length
+    ? all
+    : all.map((d, i) => ({ ...d, x: (i % cols) * 200, y: Math.floor(i / cols) * 140 }));
   const xs = s.map((d) => d.x), ys = s.map((d) => d.y);
-  const pad = 60;
-  const [x0, x1] = [Math.min(...xs) - pad, Math.max(...xs) + pad];
-  const [y0, y1] = [Math.min(...ys) - pad, Math.max(...ys) + pad];
-  const size = Math.max(x1 - x0, y1 - y0);
-  const r = Math.max(22, Math.min(60, size / (Math.sqrt(s.length) * 3)));
+  const gap = distinct === all.length
+    ? Math.max(
+      60,
+      Math.min(
+        ...s.flatMap((a, i) => s.slice(i + 1).map((b) => Math.hypot(a.x - b.x, a.y - b.y))),
+        400,
+      ),
+    )
+    : 200;
+  const w = gap * 0.9, h = Math.min(gap * 0.62, 130);
+  const [x0, x1] = [Math.min(...xs) - w / 2 - 10, Math.max(...xs) + w / 2 + 10];
+  const [y0, y1] = [Math.min(...ys) - h / 2 - 10, Math.max(...ys) + h / 2 + 10];
   return (
     <svg
       viewBox={`${x0} ${y0} ${x1 - x0} ${y1 - y0}`}
@@ -167,33 +187,36 @@ function Heatmap({ stats }: { stats: LiveStats }) {
     >
       {s.map((d) => {
         const share = d.capacity ? d.sold / d.capacity : 0;
+        const font = Math.min(h / 4, (w * 1.3) / Math.max(6, d.name.length));
         return (
           <g key={d.id} data-section={d.name}>
-            <circle
-              cx={d.x}
-              cy={d.y}
-              r={r}
+            <rect
+              x={d.x - w / 2}
+              y={d.y - h / 2}
+              width={w}
+              height={h}
+              rx={8}
               fill={heat(share)}
               stroke="#334155"
               stroke-width="1.5"
             />
             <text
               x={d.x}
-              y={d.y - 4}
+              y={d.y - h / 12}
               text-anchor="middle"
               class="live-plan-name"
-              style={{ fontSize: `${r / 3.2}px` }}
+              style={{ fontSize: `${font}px` }}
             >
               {d.name}
             </text>
             <text
               x={d.x}
-              y={d.y + r / 3}
+              y={d.y + h / 4}
               text-anchor="middle"
               class="live-plan-pct"
-              style={{ fontSize: `${r / 3}px` }}
+              style={{ fontSize: `${font}px` }}
             >
-              {Math.round(share * 100)}%
+              {pct(d.sold, d.capacity)}
             </text>
             <title>{`${d.name}: ${d.sold} sold, ${d.held} held of ${d.capacity}`}</title>
           </g>
@@ -224,11 +247,11 @@ export default function LiveDashboard({ initial, streamUrl }: Props) {
   const capacity = stats.sections.reduce((n, s) => n + s.capacity, 0);
   return (
     <div class="space-y-4">
-      <p class="text-sm text-slate-600" aria-live="polite">
+      <p class="text-sm text-slate-600" aria-live="polite" data-live-state={state}>
         <span class={`live-dot live-${state}`} />{" "}
         {state === "live" ? "Live" : state === "offline" ? "Reconnecting…" : "Connecting…"}
-        {flash && <span class="text-slate-500">· last change: {flash}</span>}
-         · updated {new Date(stats.now).toISOString().slice(11, 19)} UTC
+        {flash && <span class="text-slate-500">{` · last change: ${flash}`}</span>}
+        · updated {new Date(stats.now).toISOString().slice(11, 19)} UTC
       </p>
       <div class="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
         <Tile
@@ -270,7 +293,7 @@ export default function LiveDashboard({ initial, streamUrl }: Props) {
         <Tile
           id="capacity"
           label="Sold vs capacity"
-          value={capacity ? `${Math.round((stats.totals.tickets / capacity) * 100)}%` : "—"}
+          value={pct(stats.totals.tickets, capacity)}
         />
       </div>
       <div class="grid gap-4 lg:grid-cols-2">
