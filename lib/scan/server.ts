@@ -5,7 +5,9 @@
 import { jwtSecret } from "../config.ts";
 import { ApiError, type JwtClaims, rpc, signJwt, verifyJwt } from "../rest/mod.ts";
 import { secretKey } from "../rest/jwt.ts";
-import { parsePayload, verifyTicket } from "../tickets/signing.ts";
+import { toApiError } from "../rest/errors.ts";
+import { db } from "../db.ts";
+import { fromBase64url, parsePayload } from "../tickets/signing.ts";
 
 /** Device tokens last this long; revocation (checked on every request) ends them sooner. */
 export const DEVICE_TOKEN_SECONDS = 60 * 60 * 24 * 14;
@@ -62,21 +64,29 @@ export async function deviceClaims(req: Request): Promise<JwtClaims> {
   return claims;
 }
 
-const keys = new Map<string, { jwk: JsonWebKey | null; at: number }>();
+const keys = new Map<string, { key: CryptoKey | null; at: number }>();
 
-async function eventKey(eventId: string, claims: JwtClaims): Promise<JsonWebKey | null> {
+/** The event's public key, imported once per process (an event without a key is asked again after 30 s). */
+async function eventKey(eventId: string, claims: JwtClaims): Promise<CryptoKey | null> {
   const cached = keys.get(eventId);
-  if (cached && (cached.jwk || Date.now() - cached.at < 30_000)) return cached.jwk;
-  let jwk: JsonWebKey | null = null;
+  if (cached && (cached.key || Date.now() - cached.at < 30_000)) return cached.key;
+  let key: CryptoKey | null = null;
   try {
-    jwk =
+    const jwk =
       (await rpc<{ public_jwk: JsonWebKey }>("event_public_key", { event_id: eventId }, { claims }))
         .public_jwk;
+    key = await crypto.subtle.importKey(
+      "jwk",
+      { kty: "EC", crv: "P-256", x: jwk.x!, y: jwk.y! },
+      { name: "ECDSA", namedCurve: "P-256" },
+      false,
+      ["verify"],
+    );
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 404) throw e;
   }
-  keys.set(eventId, { jwk, at: Date.now() });
-  return jwk;
+  keys.set(eventId, { key, at: Date.now() });
+  return key;
 }
 
 /**
@@ -91,9 +101,22 @@ export async function signatureOk(code: string, claims: JwtClaims): Promise<bool
     return null;
   }
   if (parsed.eventId !== String(claims.event_id).toLowerCase()) return null;
-  const jwk = await eventKey(parsed.eventId, claims);
-  if (!jwk) return null;
-  return (await verifyTicket(code.trim(), jwk)).ok;
+  const key = await eventKey(parsed.eventId, claims);
+  if (!key) return null;
+  if (!parsed.signature) return false;
+  let signature: Uint8Array<ArrayBuffer>;
+  try {
+    signature = fromBase64url(parsed.signature);
+  } catch {
+    return false;
+  }
+  if (signature.length !== 64) return false;
+  return await crypto.subtle.verify(
+    { name: "ECDSA", hash: "SHA-256" },
+    key,
+    signature,
+    new TextEncoder().encode(parsed.signed),
+  );
 }
 
 /** POST /scan/api/pair {code, name} → {token, device}. */
@@ -123,15 +146,49 @@ export async function scanHandler(req: Request): Promise<Response> {
     const claims = await deviceClaims(req);
     const { id, code, direction } = await body(req);
     const text = typeof code === "string" ? code.trim().slice(0, 400) : "";
-    const result = await rpc("scan", {
-      scan_id: id,
-      code: text,
-      direction: direction === "out" ? "out" : "in",
-      signature_ok: await signatureOk(text, claims),
-    }, { claims });
-    return json(result);
+    return json(
+      await callScan(claims, {
+        scan_id: typeof id === "string" ? id : "",
+        code: text,
+        direction: direction === "out" ? "out" : "in",
+        signature_ok: await signatureOk(text, claims),
+      }),
+    );
   } catch (e) {
     return errorResponse(e);
+  }
+}
+
+/**
+ * api.scan the way /rest calls a function (one transaction, SET LOCAL ROLE and
+ * request.jwt.claims, the pre-request hook, the function, COMMIT; SQLSTATEs mapped to HTTP
+ * the same way), with the three statements pipelined: one round trip instead of several,
+ * on the hottest path at the gates.
+ */
+async function callScan(
+  claims: JwtClaims,
+  args: { scan_id: string; code: string; direction: string; signature_ok: boolean | null },
+): Promise<unknown> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(args.scan_id)) {
+    throw new ApiError(
+      400,
+      "P0001",
+      `Scan id "${args.scan_id.slice(0, 40)}" must be a uuid made by the device`,
+    );
+  }
+  try {
+    const [, , rows] = await db().begin((tx) => [
+      tx`select set_config('role', 'scanner', true), set_config('request.jwt.claims', ${
+        JSON.stringify(claims)
+      }, true),
+                set_config('request.method', 'POST', true), set_config('request.path', '/scan/api/scan', true)`,
+      tx`select auth.pre_request()`,
+      tx`select api.scan(scan_id => ${args.scan_id}::uuid, code => ${args.code}, direction => ${args.direction},
+                         signature_ok => ${args.signature_ok}::boolean) as r`,
+    ]);
+    return (rows as unknown as { r: unknown }[])[0]!.r;
+  } catch (e) {
+    throw toApiError(e, true);
   }
 }
 

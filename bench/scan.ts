@@ -1,0 +1,320 @@
+// Door scanning bench: a 60,000-ticket event in its own database (created, migrated with
+// lib/migrate.ts, tickets bulk-inserted as the superuser), the whole app served by a child
+// process on loopback, then an open-loop load of scans through POST /scan/api/scan (the
+// route the scanner page uses: signature check with Web Crypto, then api.scan) at a fixed
+// rate with bounded concurrency. Reports p50/p95/p99 latency, checks that every ticket was
+// admitted exactly once and that repeats (some of them simultaneous, at two gates) were
+// refused; measures the offline manifest (bytes, gzipped) and the browser's offline decision
+// time with that manifest (Debian chromium).
+//
+//   deno run -A bench/scan.ts            60 s at 1,000 scans/s
+//   deno run -A bench/scan.ts --quick    10 s at 1,000 scans/s
+//   options: --rate N --seconds N --tickets N --db NAME --no-browser
+import postgres from "postgres";
+import { adminDatabaseUrl } from "../lib/config.ts";
+import { migrate } from "../lib/migrate.ts";
+import { makeCheckInEvent, pairDevice, qr } from "../tests/scan/fixture.ts";
+
+const args = Deno.args;
+const opt = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const quick = args.includes("--quick");
+const dbName = opt("--db", "mutambo_bench_scan");
+const RATE = Number(opt("--rate", "1000"));
+const SECONDS = Number(opt("--seconds", quick ? "10" : "60"));
+const TICKETS = Number(opt("--tickets", "60000"));
+const MAX_IN_FLIGHT = 64;
+const adminUrl = adminDatabaseUrl(dbName);
+
+// ---- child process: serve the app ------------------------------------------------------
+if (args.includes("--serve")) {
+  Deno.env.set("DATABASE_URL", adminUrl);
+  Deno.env.set("MUTAMBO_DB_POOL", "8");
+  const { createApp } = await import("../lib/fresh/mod.ts");
+  const app = await createApp({ root: new URL("../", import.meta.url).pathname });
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler);
+  console.log(`PORT ${server.addr.port}`);
+  await server.finished;
+  Deno.exit(0);
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN;
+};
+const fmt = (x: number) => x.toFixed(2);
+async function gzipSize(bytes: Uint8Array): Promise<number> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+// ---- database and event ----------------------------------------------------------------
+{
+  const root = postgres(adminDatabaseUrl("postgres"), { max: 1, onnotice: () => {} });
+  if (args.includes("--fresh")) {
+    await root.unsafe(`drop database if exists "${dbName}" with (force)`);
+  }
+  const [exists] = await root`select 1 from pg_database where datname = ${dbName}`;
+  if (!exists) await root.unsafe(`create database "${dbName}"`);
+  await root.end();
+}
+await migrate(adminUrl);
+Deno.env.set("DATABASE_URL", adminUrl);
+const sql = postgres(adminUrl, { max: 4, onnotice: () => {} });
+let t = performance.now();
+const fx = await makeCheckInEvent(sql, TICKETS, "Bench stadium");
+console.log(
+  `event with ${fx.tickets.length} tickets seeded in ${
+    ((performance.now() - t) / 1000).toFixed(1)
+  } s`,
+);
+
+const child = new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", new URL(import.meta.url).pathname, "--serve", "--db", dbName],
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+let port = 0;
+for (let buf = ""; !port;) {
+  const { value, done } = await reader.read();
+  if (done) throw new Error("server did not start");
+  buf += value;
+  const m = /PORT (\d+)/.exec(buf);
+  if (m) port = Number(m[1]);
+}
+const base = `http://127.0.0.1:${port}`;
+
+try {
+  const gates = ["North", "South", "North", "South"];
+  const devices = [];
+  for (const [i, g] of gates.entries()) devices.push(await pairDevice(sql, fx, g, `Bench ${i}`));
+
+  // ---- the manifest ---------------------------------------------------------------------
+  t = performance.now();
+  const mres = await fetch(`${base}/rest/rpc/scan_manifest?since_version=0`, {
+    headers: { authorization: `Bearer ${devices[0]!.token}` },
+  });
+  const manifestBytes = new Uint8Array(await mres.arrayBuffer());
+  const manifestMs = performance.now() - t;
+  const manifestGz = await gzipSize(manifestBytes);
+  console.log(
+    `manifest (full, ${TICKETS} tickets, none used): ${
+      (manifestBytes.length / 1024).toFixed(0)
+    } KB, ` +
+      `${(manifestGz / 1024).toFixed(0)} KB gzipped, built and sent in ${manifestMs.toFixed(0)} ms`,
+  );
+
+  // ---- the plan -------------------------------------------------------------------------
+  // 80 % first scans of distinct tickets, 15 % repeats of a ticket scanned earlier, 5 % the
+  // same ticket at two gates at the same instant (sent back to back).
+  const total = RATE * SECONDS;
+  const distinct = Math.min(fx.tickets.length, Math.ceil(total * 0.9));
+  t = performance.now();
+  const codes: string[] = [];
+  for (let i = 0; i < distinct; i++) codes.push(await qr(fx.tickets[i]!, fx.privateJwk));
+  console.log(`${distinct} QR codes signed in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  interface Planned {
+    ticket: number;
+    device: number;
+    kind: "first" | "repeat" | "pair";
+  }
+  const plan: Planned[] = [];
+  let next = 0;
+  let seed = 42;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  while (plan.length < total) {
+    const r = rand();
+    const device = plan.length % devices.length;
+    if (next < 100 || (r < 0.8 && next < distinct)) {
+      plan.push({ ticket: next++, device, kind: "first" });
+    } else if (r < 0.95 || next >= distinct) {
+      plan.push({ ticket: Math.floor(rand() * next), device, kind: "repeat" });
+    } else if (next < distinct) {
+      plan.push({ ticket: next, device: 0, kind: "pair" }, {
+        ticket: next,
+        device: 1,
+        kind: "pair",
+      });
+      next++;
+    }
+  }
+  plan.length = total;
+
+  // ---- the load (open loop: request i is due at start + i / RATE) ----------------------
+  const latencies: number[] = [];
+  const fromDue: number[] = [];
+  const results: string[] = new Array(plan.length);
+  let errors = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let skipped = 0;
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < plan.length; i++) {
+    const due = start + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    if (inFlight >= MAX_IN_FLIGHT) {
+      skipped++;
+      results[i] = "skipped";
+      continue;
+    }
+    const p = plan[i]!;
+    const d = devices[p.device]!;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const sent = performance.now();
+    pending.push(
+      fetch(`${base}/scan/api/scan`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ id: crypto.randomUUID(), code: codes[p.ticket] }),
+      }).then(async (res) => {
+        const body = await res.json();
+        const now = performance.now();
+        latencies.push(now - sent);
+        fromDue.push(now - due);
+        results[i] = res.ok ? body.result : `http_${res.status}`;
+        if (!res.ok) errors++;
+      }).catch(() => {
+        errors++;
+        results[i] = "error";
+      }).finally(() => inFlight--),
+    );
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - start) / 1000;
+
+  // ---- the check ------------------------------------------------------------------------
+  let wrong = 0;
+  const admittedBy = new Map<number, number>();
+  for (let i = 0; i < plan.length; i++) {
+    if (results[i] === "admitted") {
+      admittedBy.set(plan[i]!.ticket, (admittedBy.get(plan[i]!.ticket) ?? 0) + 1);
+    }
+  }
+  const scanned = new Set<number>();
+  for (let i = 0; i < plan.length; i++) {
+    const p = plan[i]!;
+    const r = results[i]!;
+    if (r === "skipped" || r === "error" || r.startsWith("http_")) continue;
+    if (p.kind === "first" && r !== "admitted" && !scanned.has(p.ticket)) wrong++;
+    if (p.kind === "repeat" && r !== "already_used" && r !== "admitted") wrong++;
+    scanned.add(p.ticket);
+  }
+  for (const n of admittedBy.values()) if (n !== 1) wrong++;
+  const [db] =
+    await sql`select count(*)::int as admitted, count(distinct ticket_id)::int as tickets,
+      (select count(*)::int from core.scans where event_id = ${fx.eventId}) as scans,
+      (select count(*)::int from (select ticket_id from core.scans where event_id = ${fx.eventId} and result = 'admitted'
+        group by ticket_id having count(*) > 1) x) as twice
+    from core.ticket_checkins where event_id = ${fx.eventId}`;
+  const sentCount = plan.length - skipped;
+  console.log(
+    `\nscans: ${sentCount} sent in ${elapsed.toFixed(1)} s (${
+      (sentCount / elapsed).toFixed(0)
+    }/s target ${RATE}/s), ` +
+      `${skipped} skipped at ${MAX_IN_FLIGHT} in flight, max in flight ${maxInFlight}, errors ${errors}`,
+  );
+  console.log(
+    `latency (HTTP round trip, signature check + api.scan): p50 ${fmt(pct(latencies, 0.5))} ms, ` +
+      `p95 ${fmt(pct(latencies, 0.95))} ms, p99 ${fmt(pct(latencies, 0.99))} ms, max ${
+        fmt(pct(latencies, 1))
+      } ms`,
+  );
+  console.log(
+    `latency from the scheduled time: p50 ${fmt(pct(fromDue, 0.5))} ms, p99 ${
+      fmt(pct(fromDue, 0.99))
+    } ms`,
+  );
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r ?? "none"] = (counts[r ?? "none"] ?? 0) + 1;
+  console.log(`results: ${JSON.stringify(counts)}`);
+  console.log(
+    `database: ${db!.scans} scans recorded, ${
+      db!.admitted
+    } tickets admitted, tickets admitted twice: ${db!.twice}; ` +
+      `wrong decisions: ${wrong}`,
+  );
+  if (wrong > 0 || db!.twice > 0 || db!.scans !== sentCount - errors) {
+    console.log("FAILED: a wrong decision or an unrecorded scan");
+    Deno.exitCode = 1;
+  }
+
+  // ---- the browser's offline decision with the 60,000-ticket manifest ------------------
+  if (!args.includes("--no-browser")) {
+    const { chromium } = await import("playwright-core");
+    const { CHROMIUM_ARGS, CHROMIUM_PATH } = await import("../tests/support/browser.ts");
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
+      headless: true,
+    });
+    try {
+      const pairing = await sql.begin(async (tx) => {
+        await tx`select set_config('request.jwt.claims', ${
+          JSON.stringify({ role: "platform_admin", org_id: fx.orgId })
+        }, true)`;
+        return (await tx`select api.create_pairing_code(${fx.eventId}, ${fx.gates.North!}) as p`)[
+          0
+        ]!.p as { code_display: string };
+      });
+      const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+      const page = await context.newPage();
+      await page.goto(`${base}/scan?pair=${pairing.code_display}`);
+      await page.getByLabel("Device name").fill("Bench browser");
+      const t0 = Date.now();
+      await page.getByRole("button", { name: "Pair device" }).click();
+      await page.waitForFunction(() => localStorage.getItem("mt.scan.manifest") !== null, null, {
+        timeout: 60000,
+      });
+      console.log(`\nbrowser: paired and stored the manifest in ${Date.now() - t0} ms`);
+      await context.setOffline(true);
+      const decide = async (code: string) => {
+        const input = page.getByLabel("Ticket code");
+        await input.fill(code);
+        await input.press("Enter");
+        await page.locator(".sc-result").waitFor();
+        const meta = await page.locator(".sc-meta").innerText();
+        const result = await page.locator(".sc-result").getAttribute("data-result");
+        await page.locator(".sc-result").click();
+        await page.locator(".sc-result").waitFor({ state: "detached" });
+        return { ms: Number(/([\d.]+) ms/.exec(meta)?.[1]), result };
+      };
+      const unused = fx.tickets.length - 1;
+      const spare = [];
+      for (let i = 0; i < 30; i++) spare.push(await qr(fx.tickets[unused - i]!, fx.privateJwk));
+      const times: number[] = [];
+      for (const code of spare.slice(0, 20)) {
+        const d = await decide(code);
+        if (d.result !== "admitted") console.log(`unexpected offline result ${d.result}`);
+        times.push(d.ms);
+      }
+      const used = await decide(codes[0]!);
+      console.log(
+        `browser offline decision (signature + rules + used-set + queue), 20 scans: p50 ${
+          fmt(pct(times, 0.5))
+        } ms, ` +
+          `max ${fmt(pct(times, 1))} ms; a used ticket: ${used.result} in ${fmt(used.ms)} ms`,
+      );
+      await page.reload();
+      await page.getByLabel("Ticket code").waitFor();
+      const cold = await decide(spare[25]!);
+      console.log(
+        `after a reload (offline), the first decision also rebuilds the 60,000-ticket book: ${
+          fmt(cold.ms)
+        } ms`,
+      );
+      await context.close();
+    } finally {
+      await browser.close();
+    }
+  }
+} finally {
+  child.kill();
+  await child.status;
+  await sql.end();
+}
