@@ -10,6 +10,7 @@ const NAV: { href: string; label: string; permission: string }[] = [
   { href: "/admin/venues", label: "Venues", permission: "view_events" },
   { href: "/admin/team", label: "Team", permission: "view_events" },
   { href: "/admin/audit", label: "Audit", permission: "view_audit" },
+  { href: "/admin/outbox", label: "Failed messages", permission: "manage_integrations" },
 ];
 
 /** The admin frame: top bar with org switcher and sign-out, a nav that wraps on small screens. */
