@@ -1,10 +1,13 @@
 // deno task start runs this after the migrations: loads the demo data (sql/seed/demo.sql)
 // into a database that has no organisations yet, in one transaction. When data is there
 // it does nothing and returns at once. Usage: deno run -A scripts/seed.ts [database-url]
+// With --unless-demo-org (used by tests, whose database also holds their own fixture orgs)
+// it loads the demo whenever the demo organiser is missing.
 import postgres from "postgres";
 import { adminDatabaseUrl, projectRoot } from "../lib/config.ts";
 
-const url = Deno.args[0] ?? adminDatabaseUrl();
+const unlessDemoOrg = Deno.args.includes("--unless-demo-org");
+const url = Deno.args.find((a) => !a.startsWith("--")) ?? adminDatabaseUrl();
 const seedFile = `${projectRoot}sql/seed/demo.sql`;
 
 const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -16,7 +19,10 @@ try {
     console.error("seed: the schema is missing; run the migrations first (deno task migrate)");
     Deno.exit(1);
   }
-  const [count] = await sql<{ n: number }[]>`select count(*)::int as n from core.orgs`;
+  const [count] = unlessDemoOrg
+    ? await sql<{ n: number }[]>`
+        select count(*)::int as n from core.orgs where slug = 'harare-sports-events'`
+    : await sql<{ n: number }[]>`select count(*)::int as n from core.orgs`;
   empty = (count?.n ?? 0) === 0;
 } finally {
   await sql.end();

@@ -30,7 +30,6 @@ fixture.test("the role claim picks the database role", async (fx) => {
     [{ role: "buyer" }, "buyer"],
     [{ role: "staff", org_id: orgA }, "staff"],
     [{ role: "org_owner", org_id: orgA }, "org_owner"],
-    [{ role: "scanner" }, "scanner"],
     [{ sub: "00000000-0000-4000-8000-000000000001" }, "anon"],
   ];
   for (const [claims, role] of cases) {
@@ -38,6 +37,12 @@ fixture.test("the role claim picks the database role", async (fx) => {
     assert.equal(response.status, 200, JSON.stringify(claims));
     assert.equal(await json(response), role);
   }
+});
+
+fixture.test("a scanner token that names no paired device is refused by the pre-request", async (fx) => {
+  const response = await whoami(fx, `Bearer ${await fx.token({ role: "scanner" })}`);
+  assert.equal(response.status, 401);
+  assert.match((await response.json()).message, /scanner token must name its device/);
 });
 
 fixture.test("a scheme other than Bearer is ignored (anon)", async (fx) => {

@@ -6,12 +6,12 @@ import { ensureTestDatabase, testAdminUrl } from "./db.ts";
 
 let seeded: Promise<void> | undefined;
 
-/** Loads sql/seed/demo.sql into the test database once (the seed skips a database with orgs). */
+/** Loads sql/seed/demo.sql into the test database once, whatever fixture orgs other tests made. */
 export function ensureDemoData(): Promise<void> {
   seeded ??= (async () => {
     await ensureTestDatabase();
     const { code, stderr, stdout } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${projectRoot}scripts/seed.ts`, testAdminUrl()],
+      args: ["run", "-A", `${projectRoot}scripts/seed.ts`, testAdminUrl(), "--unless-demo-org"],
       stdout: "piped",
       stderr: "piped",
     }).output();
