@@ -1,0 +1,186 @@
+// Email through real SMTP: a local SMTP server (npm smtp-server, loopback, port 0) captures
+// what the worker sends; the test asserts recipient, subject, link, Message-ID and the PDF.
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { SMTPServer } from "smtp-server";
+import { signatureHeader } from "../../lib/payments/hmac.ts";
+import { sandboxWebhookSecret } from "../../lib/payments/secrets.ts";
+import { smtpMailer } from "../../lib/email/mailer.ts";
+import { emailHandlers } from "../../workers/email.ts";
+import { runOutboxOnce } from "../../workers/outbox.ts";
+import { adminSql, testAuthenticatorUrl } from "../support/db.ts";
+import { gaEvent, httpBuyer, startServer } from "../payments/support.ts";
+
+interface Captured {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+/** A loopback SMTP server that keeps every message. */
+function startSmtp(): Promise<{ port: number; messages: Captured[]; close: () => Promise<void> }> {
+  const messages: Captured[] = [];
+  // deno-lint-ignore no-explicit-any -- smtp-server ships no types
+  const server: any = new (SMTPServer as any)({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    // deno-lint-ignore no-explicit-any
+    onData(stream: any, session: any, callback: (e?: Error) => void) {
+      const chunks: Uint8Array[] = [];
+      stream.on("data", (c: Uint8Array) => chunks.push(c));
+      stream.on("end", () => {
+        messages.push({
+          from: session.envelope.mailFrom.address,
+          // deno-lint-ignore no-explicit-any
+          to: session.envelope.rcptTo.map((r: any) => r.address),
+          raw: new TextDecoder().decode(
+            Uint8Array.from(chunks.flatMap((c) => Array.from(c))),
+          ),
+        });
+        callback();
+      });
+    },
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      resolve({
+        port: server.server.address().port,
+        messages,
+        close: () => new Promise<void>((r) => server.close(() => r())),
+      });
+    });
+  });
+}
+
+/** The raw message with quoted-printable soft breaks and escapes undone. */
+function unqp(raw: string): string {
+  return raw.replace(/=\r?\n/g, "").replace(
+    /=([0-9A-F]{2})/g,
+    (_, h) => String.fromCharCode(parseInt(h, 16)),
+  );
+}
+
+const smtp = await startSmtp();
+const server = await startServer();
+const ga = await gaEvent();
+const admin = await adminSql(1);
+const worker = postgres(testAuthenticatorUrl(), { max: 1, onnotice: () => {} });
+const mailer = smtpMailer(`smtp://127.0.0.1:${smtp.port}`, "Mutambo <tickets@mutambo.test>");
+const handlers = emailHandlers({ mailer });
+
+async function paidOrder(email: string) {
+  const buyer = httpBuyer(server.origin);
+  await buyer.get(ga.path);
+  const held = await buyer.post(ga.path, { _csrf: buyer.csrf, [ga.field]: "1" });
+  const checkoutPath = held.headers.get("location")!;
+  await buyer.get(checkoutPath);
+  const paid = await buyer.post(checkoutPath, {
+    _csrf: buyer.csrf,
+    action: "pay",
+    email,
+    method: "card",
+  });
+  const intentId = paid.headers.get("location")!.split("/").pop()!;
+  const [p] =
+    await admin`select amount_minor::int as amount from core.payments where intent_id = ${intentId}`;
+  const body = JSON.stringify({
+    id: `evt_${crypto.randomUUID()}`,
+    type: "payment_intent.succeeded",
+    created: 0,
+    data: { object: { id: intentId, amount_minor: p!.amount, currency: "USD" } },
+  });
+  const r = await fetch(`${server.origin}/webhooks/sandbox`, {
+    method: "POST",
+    body,
+    headers: { "sandbox-signature": await signatureHeader(sandboxWebhookSecret(), body) },
+  });
+  assert.equal(r.status, 200);
+  await r.body?.cancel();
+}
+
+Deno.test("the order confirmation arrives by SMTP with the ticket link and the PDF", async () => {
+  await admin`update core.outbox set done_at = now() where done_at is null`;
+  const email = `smtp-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  await paidOrder(email);
+  const [row] = await admin`select id::text from core.outbox
+    where topic = 'orders__send_confirmation' and payload ->> 'email' = ${email}`;
+  const before = smtp.messages.length;
+  const handled = await runOutboxOnce({ sql: worker, origin: server.origin, handlers });
+  assert.ok(handled >= 1);
+  const mail = smtp.messages.slice(before).find((m) => m.to.includes(email));
+  assert.ok(mail, "no message to the buyer");
+  assert.equal(mail.from, "tickets@mutambo.test");
+  const raw = unqp(mail.raw);
+  assert.match(raw, /^Subject: .*order/im);
+  assert.match(raw, new RegExp(`Message-ID: <outbox-${row!.id}@mutambo\\.test>`, "i"));
+  const link = /(http:\/\/\S+\/o\/[2-9A-Z]{8}\?k=[^\s"<]+)/.exec(raw)?.[1];
+  assert.ok(link, raw.slice(0, 2000));
+  const page = await fetch(link);
+  assert.equal(page.status, 200);
+  await page.body?.cancel();
+  assert.match(raw, /Content-Type: application\/pdf; name=mutambo-[2-9A-Z]{8}\.pdf/i);
+  const pdf =
+    /Content-Transfer-Encoding: base64\r?\nContent-Disposition: attachment[^\r\n]*\r?\n\r?\n([A-Za-z0-9+/=\r\n]+)/i
+      .exec(mail.raw)?.[1];
+  assert.ok(pdf, "no base64 attachment");
+  assert.equal(atob(pdf.replace(/\s/g, "").slice(0, 8)).slice(0, 5), "%PDF-");
+  const [done] = await admin`select done_at is not null as done from core.outbox where id = ${
+    row!.id
+  }::bigint`;
+  assert.equal(done!.done, true);
+});
+
+Deno.test("password reset, invite and refund emails are rendered, escaped and sent", async () => {
+  await admin`update core.outbox set done_at = now() where done_at is null`;
+  await admin`insert into core.outbox (topic, payload) values
+    ('users__send_password_reset', '{"email":"reset@example.com","display_name":"Tendai <b>","token":"tok123"}'),
+    ('users__send_invite', '{"email":"invite@example.com","display_name":"Chipo","token":"inv456","org_name":"Harare Arts & Co","role":"event_manager","invited_by":"Rudo"}'),
+    ('refunds__send_email', '{"email":"refund@example.com","code":"ABCDEFGH","amount_minor":2500,"currency":"USD"}')`;
+  const before = smtp.messages.length;
+  assert.equal(await runOutboxOnce({ sql: worker, origin: "https://tickets.test", handlers }), 3);
+  const sent = smtp.messages.slice(before);
+  const to = (a: string) => unqp(sent.find((m) => m.to.includes(a))!.raw);
+  const reset = to("reset@example.com");
+  assert.match(reset, /https:\/\/tickets\.test\/admin\/password\/reset\?token=tok123/);
+  assert.match(reset, /Tendai &lt;b&gt;/);
+  const inv = to("invite@example.com");
+  assert.match(inv, /token=inv456/);
+  assert.match(inv, /Harare Arts &amp; Co/);
+  assert.match(inv, /event manager/);
+  assert.match(to("refund@example.com"), /USD 25\.00 for order ABCD-EFGH/);
+});
+
+Deno.test("an SMTP server that refuses leaves the message for a retry", async () => {
+  await admin`update core.outbox set done_at = now() where done_at is null`;
+  const [row] = await admin`insert into core.outbox (topic, payload)
+    values ('refunds__send_email', '{"email":"x@example.com","code":"ABCDEFGH","amount_minor":1,"currency":"USD"}')
+    returning id::text`;
+  const down = smtpMailer("smtp://127.0.0.1:1");
+  const n = await runOutboxOnce({
+    sql: worker,
+    handlers: emailHandlers({ mailer: down }),
+    onError: () => {},
+  });
+  assert.equal(n, 1);
+  const [r] = await admin`select done_at, attempts, last_error from core.outbox where id = ${
+    row!.id
+  }::bigint`;
+  assert.equal(r!.done_at, null);
+  assert.equal(r!.attempts, 1);
+  assert.ok(r!.last_error);
+  down.close();
+});
+
+Deno.test({
+  name: "close",
+  fn: async () => {
+    mailer.close();
+    await smtp.close();
+    await worker.end();
+    await admin.end();
+    await server.close();
+  },
+  sanitizeOps: false,
+  sanitizeResources: false,
+});
