@@ -2,7 +2,7 @@
 import { createApp } from "./lib/fresh/mod.ts";
 import { projectRoot, serverPort } from "./lib/config.ts";
 import { closeDb } from "./lib/db.ts";
-import { startOutboxLogWorker } from "./workers/outbox_log.ts";
+import { startWorkers } from "./workers/mod.ts";
 
 const app = await createApp({ root: projectRoot });
 const port = serverPort();
@@ -22,8 +22,8 @@ try {
   throw error;
 }
 
-// Confirmation emails leave through the outbox (logged until real delivery is configured).
-const stopOutbox = startOutboxLogWorker({
+// Emails leave through the outbox (SMTP when SMTP_URL is set, else logged).
+const stopOutbox = startWorkers({
   origin: Deno.env.get("PUBLIC_ORIGIN") ?? `http://localhost:${port}`,
 });
 
