@@ -3,7 +3,7 @@
 -- expiry, conversion to sold inventory, the expiry job, cancellation.
 begin;
 \ir _fixture.sql
-select plan(56);
+select plan(57);
 
 create function test_support.hold_seats(actor text, ev uuid, labels text[], section uuid, extra text default '') returns text
 language sql as $$
@@ -146,7 +146,13 @@ select is((select count(*)::int from core.event_seats where event_section_id = :
   'released seats are free at once');
 select throws_ok(test_support.as_('anon', format('select api.get_hold(%L)', 'h_' || repeat('0', 48))), 'PT404', null, 'an unknown token is a 404');
 select core.set_hold_expiry(test_support.hold_id(:'h4'::jsonb ->> 'token'), now() - interval '2 minutes');
-select is(core.expire_holds(), 3, 'the expiry job clears the places of the hold that expired (its three B seats)');
+select test_support.hold_id(:'h4'::jsonb ->> 'token') as h4_id \gset
+-- The job works on the whole database, where other tests may have left expired holds: count
+-- what it cleared of this hold, not in total.
+select ok(core.expire_holds() >= 3, 'the expiry job runs and reports the places it cleared');
+select is((select count(*)::int from core.event_seats where event_section_id = :'stand' and row_label = 'B'
+            and hold_id = :'h4_id'), 0,
+  'the expiry job clears the places of the hold that expired (its three B seats)');
 select is((select count(*)::int from core.holds where token = :'h4'::jsonb ->> 'token'), 0, 'the job deletes holds expired over a minute ago');
 select lives_ok(test_support.as_('owner_a', format('select api.set_event_status(%L, %L)', :'event_a', 'cancelled')), 'cancel the event');
 select is((select count(*)::int from core.event_seats where event_id = :'event_a' and state = 'open' and held_until > now()), 0,
