@@ -145,6 +145,7 @@ browserTest(
       assert.equal(won.length, 1, "exactly one buyer holds the seats");
       const message = await lost[0]!.getByRole("alert").innerText();
       assert.match(message, /in VIP (are|is) no longer available|just taken by someone else/);
+      assert.match(message, /Best available/, "the buyer is pointed at the best seats still free");
       for (const n of numbers) {
         assert.ok(message.includes(`${row}${n}`), `the message names ${row}${n}`);
       }

@@ -124,6 +124,11 @@ export const handler: Handlers<SeatsData, BuyerState> = {
       const problem = error instanceof RangeError
         ? { message: error.message, status: 400 }
         : refusal(error);
+      // Someone else was faster: point at the way to the best seats still free.
+      if (problem.status === 409 && /no longer available/.test(problem.message)) {
+        problem.message +=
+          ". Pick other seats, or use “Best available” for the best seats still free";
+      }
       return seatsPage(ctx, problem, where);
     }
   },
