@@ -46,7 +46,9 @@ export function base64url(bytes: Uint8Array): string {
 
 export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error(`Not base64url: "${text.slice(0, 20)}"`);
-  const s = atob(text.replaceAll("-", "+").replaceAll("_", "/") + "===".slice((text.length + 3) % 4));
+  const s = atob(
+    text.replaceAll("-", "+").replaceAll("_", "/") + "===".slice((text.length + 3) % 4),
+  );
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
 
@@ -58,20 +60,28 @@ function uuidToBytes(uuid: string): Uint8Array {
 
 function bytesToUuid(bytes: Uint8Array): string {
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${
+    hex.slice(20)
+  }`;
 }
 
 /** The check derived from a ticket's secret: base64url of the first 9 bytes of SHA-256(secret). */
 export async function secretCheck(secret: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(secret)),
+  );
   return base64url(digest.slice(0, 9));
 }
 
 /** The compact, unsigned payload of a ticket: MT1.<ticket>.<event>.<check>.<issued at>. */
 export async function ticketPayload(ticket: TicketForPayload): Promise<string> {
   const issued = ticket.issued_at instanceof Date ? ticket.issued_at : new Date(ticket.issued_at);
-  if (Number.isNaN(issued.getTime())) throw new Error(`Expected an issue time but found "${ticket.issued_at}"`);
-  if (!ticket.secret || ticket.secret.length < 16) throw new Error("A ticket secret of at least 16 characters is required");
+  if (Number.isNaN(issued.getTime())) {
+    throw new Error(`Expected an issue time but found "${ticket.issued_at}"`);
+  }
+  if (!ticket.secret || ticket.secret.length < 16) {
+    throw new Error("A ticket secret of at least 16 characters is required");
+  }
   return [
     prefix,
     base64url(uuidToBytes(ticket.id)),
@@ -87,8 +97,17 @@ export function parsePayload(text: string): TicketPayload & { signed: string; si
   if ((parts.length !== 5 && parts.length !== 6) || parts[0] !== prefix) {
     throw new Error("Not a Mutambo ticket code");
   }
-  const [, t, e, check, issued, signature] = parts as [string, string, string, string, string, string?];
-  if (t.length !== 22 || e.length !== 22 || check.length !== 12 || !/^[0-9a-z]{1,10}$/.test(issued)) {
+  const [, t, e, check, issued, signature] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string?,
+  ];
+  if (
+    t.length !== 22 || e.length !== 22 || check.length !== 12 || !/^[0-9a-z]{1,10}$/.test(issued)
+  ) {
     throw new Error("Not a Mutambo ticket code");
   }
   return {
@@ -102,13 +121,21 @@ export function parsePayload(text: string): TicketPayload & { signed: string; si
 }
 
 /** A new ECDSA P-256 key pair for an event, as JWKs (what api.register_event_signing_key takes). */
-export async function generateEventKeyPair(): Promise<{ publicJwk: JsonWebKey; privateJwk: JsonWebKey }> {
+export async function generateEventKeyPair(): Promise<
+  { publicJwk: JsonWebKey; privateJwk: JsonWebKey }
+> {
   const pair = await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
   const publicJwk = await crypto.subtle.exportKey("jwk", pair.publicKey);
   const privateJwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
   return {
     publicJwk: { kty: publicJwk.kty!, crv: publicJwk.crv!, x: publicJwk.x!, y: publicJwk.y! },
-    privateJwk: { kty: privateJwk.kty!, crv: privateJwk.crv!, x: privateJwk.x!, y: privateJwk.y!, d: privateJwk.d! },
+    privateJwk: {
+      kty: privateJwk.kty!,
+      crv: privateJwk.crv!,
+      x: privateJwk.x!,
+      y: privateJwk.y!,
+      d: privateJwk.d!,
+    },
   };
 }
 
@@ -119,8 +146,13 @@ function keyFields(jwk: JsonWebKey, withPrivate: boolean): JsonWebKey {
 }
 
 /** The QR text of a ticket: its payload and an ES256 signature with the event's private key. */
-export async function signTicket(ticket: TicketForPayload, privateJwk: JsonWebKey): Promise<string> {
-  const key = await crypto.subtle.importKey("jwk", keyFields(privateJwk, true), algorithm, false, ["sign"]);
+export async function signTicket(
+  ticket: TicketForPayload,
+  privateJwk: JsonWebKey,
+): Promise<string> {
+  const key = await crypto.subtle.importKey("jwk", keyFields(privateJwk, true), algorithm, false, [
+    "sign",
+  ]);
   const payload = await ticketPayload(ticket);
   const signature = new Uint8Array(
     await crypto.subtle.sign(signAlgorithm, key, new TextEncoder().encode(payload)),
@@ -151,19 +183,29 @@ export async function verifyTicket(
     return { ok: false, reason: "The signature is malformed" };
   }
   if (signature.length !== 64) return { ok: false, reason: "The signature is malformed" };
-  const key = await crypto.subtle.importKey("jwk", keyFields(publicJwk, false), algorithm, false, ["verify"]);
+  const key = await crypto.subtle.importKey("jwk", keyFields(publicJwk, false), algorithm, false, [
+    "verify",
+  ]);
   const good = await crypto.subtle.verify(
     signAlgorithm,
     key,
     signature,
     new TextEncoder().encode(parsed.signed),
   );
-  if (!good) return { ok: false, reason: "The signature does not match: not issued by us or altered" };
+  if (!good) {
+    return { ok: false, reason: "The signature does not match: not issued by us or altered" };
+  }
   if (options.eventId && options.eventId.toLowerCase() !== parsed.eventId) {
     return { ok: false, reason: "This ticket is for another event" };
   }
   if (options.secret !== undefined && (await secretCheck(options.secret)) !== parsed.check) {
     return { ok: false, reason: "The code does not match this ticket's secret" };
   }
-  return { ok: true, ticketId: parsed.ticketId, eventId: parsed.eventId, check: parsed.check, issuedAt: parsed.issuedAt };
+  return {
+    ok: true,
+    ticketId: parsed.ticketId,
+    eventId: parsed.eventId,
+    check: parsed.check,
+    issuedAt: parsed.issuedAt,
+  };
 }
