@@ -146,6 +146,18 @@ export default function EventPage({ data }: PageProps<EventPageData>) {
           } at ${event.venue.name}, ${event.venue.city}`}
         />
       </Head>
+      {event.banner_url && (
+        // 8:3 box reserved up front so nothing jumps; lazy and async so text paints first.
+        <img
+          src={event.banner_url}
+          alt=""
+          width={800}
+          height={300}
+          loading="lazy"
+          decoding="async"
+          class="mt-4 w-full h-auto rounded-xl bg-slate-200 aspect-[8/3] object-cover"
+        />
+      )}
       <p class="pt-6 text-xs font-semibold uppercase tracking-wide text-slate-500">
         {event.category}
       </p>
@@ -154,7 +166,8 @@ export default function EventPage({ data }: PageProps<EventPageData>) {
         <time datetime={event.starts_at}>{formatDateTime(event.starts_at, tz)}</time>
         {event.doors_open_at && (
           <span class="text-slate-500">
-            · doors {formatDateTime(event.doors_open_at, tz).slice(-5)}
+            {" · doors "}
+            {formatDateTime(event.doors_open_at, tz).slice(-5)}
           </span>
         )}
       </p>

@@ -91,7 +91,7 @@ begin
     performers => array['Dynamos FC', 'Highlanders FC', 'Castle Lager Premier Soccer League'],
     description => 'The biggest fixture in Zimbabwean football. DeMbare host Bosso in the Castle Lager Premier Soccer '
       || 'League at the National Sports Stadium. Gates open three hours before kick-off; no vuvuzelas in the VIP stand.',
-    banner_url => '/static/banners/dynamos-highlanders.jpg', currency => 'USD');
+    banner_url => '/banners/dynamos-highlanders.svg', currency => 'USD');
   perform api.create_ticket_type(event_id => ev, name => 'Adult',
     prices => '{"VIP": 3000, "Covered Stand": 1000, "Ends": 700, "Open Stand": 300}', max_per_order => 10, sort => 1);
   perform api.create_ticket_type(event_id => ev, name => 'Child (under 12)',
@@ -107,7 +107,7 @@ begin
     performers => array['Zimbabwe Sables', 'Namibia Welwitschias', 'Rugby Africa Cup'],
     description => 'Rugby Africa Cup test: the Sables face the Welwitschias in Harare with a place in the final at stake. '
       || 'Curtain-raiser by the Zimbabwe Under-20 side at 13:30.',
-    banner_url => '/static/banners/sables-namibia.jpg', currency => 'USD');
+    banner_url => '/banners/sables-namibia.svg', currency => 'USD');
   adult := api.create_ticket_type(event_id => ev, name => 'Adult',
     prices => '{"VIP": 2500, "Covered Stand": 1000, "Ends": 500, "Open Stand": 300}', sort => 1);
   child := api.create_ticket_type(event_id => ev, name => 'Student', description => 'Bring your student card',
@@ -124,7 +124,7 @@ begin
     performers => array['Jah Prayzah', 'Winky D', 'Alick Macheso', 'Sulumani Chimbetu', 'Tamy Moyo', 'Mokoomba'],
     description => 'Two days of sungura, Afro-jazz, dancehall and Afro-fusion on two stages, with food stalls from across '
       || 'Zimbabwe. Headliners Jah Prayzah and Winky D; Alick Macheso closes Sunday.',
-    banner_url => '/static/banners/sungura-jazz.jpg', currency => 'USD');
+    banner_url => '/banners/sungura-jazz.svg', currency => 'USD');
   perform api.create_ticket_type(event_id => ev, name => 'General admission',
     prices => '{"Open Stand": 1500, "Ends": 2000, "Covered Stand": 2500}', sort => 1);
   perform api.create_ticket_type(event_id => ev, name => 'VIP lounge', prices => '{"VIP": 7500}', max_per_order => 6, sort => 2);
@@ -139,7 +139,7 @@ begin
     performers => array['Strive Masiyiwa', 'Econet', 'Cassava', 'Harare tech community'],
     description => 'Fintech, mobile money, agritech and AI built in Africa: talks, workshops and an expo floor with over 80 '
       || 'startups. Lunch and Wi-Fi included with a Main Hall pass.',
-    banner_url => '/static/banners/tech-summit.jpg', currency => 'USD', orphan_seat_rule => false);
+    banner_url => '/banners/tech-summit.svg', currency => 'USD', orphan_seat_rule => false);
   perform api.create_ticket_type(event_id => ev, name => 'Conference pass', prices => '{"Main Hall": 4500, "Expo Floor": 1000}', sort => 1);
   perform api.create_ticket_type(event_id => ev, name => 'Early bird', prices => '{"Main Hall": 3000}',
     sales_end => now() + interval '14 days', capacity => 300, sort => 2);
@@ -151,7 +151,7 @@ begin
     ends_at => at_ + interval '2 hours', category => 'football', doors_open_at => at_ - interval '3 hours',
     performers => array['Highlanders FC', 'CAPS United FC', 'Castle Lager Premier Soccer League'],
     description => 'Bosso welcome the Green Machine to the Emagumeni. Soweto Terrace is standing only.',
-    banner_url => '/static/banners/highlanders-caps.jpg', currency => 'USD');
+    banner_url => '/banners/highlanders-caps.svg', currency => 'USD');
   perform api.create_ticket_type(event_id => ev, name => 'Adult',
     prices => '{"VIP": 2000, "Main Stand": 800, "Terraces": 300}', sort => 1);
   perform api.set_event_status(ev, 'on_sale');

@@ -30,6 +30,7 @@ export interface EventDetail {
   city: string;
   description: string;
   performers: string[];
+  banner_url: string | null;
   currency: string;
   starts_at: string;
   ends_at: string;
