@@ -340,6 +340,10 @@ export default function EventPage({ data, state, url }: PageProps<Data, AdminSta
       <PageTitle title={e.name}>
         <StatusBadge status={e.status} />
         {may.view_orders && <a href={`/admin/orders?event=${e.id}`} class={btnSecondary}>Orders</a>}
+        {may.view_events && <a href={`/admin/events/${e.id}/live`} class={btnSecondary}>Live</a>}
+        {may.manage_check_in && (
+          <a href={`/admin/events/${e.id}/check-in`} class={btnSecondary}>Check-in</a>
+        )}
         {["on_sale", "sold_out"].includes(e.status) && (
           <a href={`/e/${e.slug}`} class={btnSecondary}>Public page</a>
         )}
