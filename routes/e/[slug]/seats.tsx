@@ -8,6 +8,9 @@ import { type BuyerState, holdsCookie, ownedHolds } from "../../../lib/session.t
 import { type EventDetail, loadEvent, refusal, type Section } from "../(_lib)/event.ts";
 import SeatMap, { type MapSection, type SeatMapProps } from "../../../islands/SeatMap.tsx";
 
+// The seat map's browser-only styles (twind extracts only classes rendered on the server).
+const seatMapCss = Deno.readTextFileSync(new URL("../../../static/seatmap.css", import.meta.url));
+
 interface SeatsData {
   event: EventDetail;
   map: SeatMapProps;
@@ -140,7 +143,8 @@ export default function SeatsPage({ data }: PageProps<SeatsData>) {
     <main class="max-w-3xl mx-auto px-4 pb-8">
       <Head>
         <title>Choose seats — {event.name} — Mutambo</title>
-        <link rel="stylesheet" href="/seatmap.css" />
+        {/* Inlined: a stylesheet link would cost slow-3G buyers a whole round trip before paint. */}
+        <style dangerouslySetInnerHTML={{ __html: seatMapCss }} />
       </Head>
       <p class="pt-6 text-sm">
         <a class="underline text-slate-600" href={`/e/${event.slug}`}>← {event.name}</a>
