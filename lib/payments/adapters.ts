@@ -1,0 +1,72 @@
+// The payment providers by id, configured from the environment (the sandbox from
+// lib/payments/service.ts's providerFor). Secrets live only in env vars:
+//
+//   PAYSTACK_SECRET_KEY                      Paystack secret key (API and webhook HMAC-SHA512)
+//   STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET Stripe API key; endpoint signing secret (whsec_…)
+//   FLUTTERWAVE_SECRET_KEY, FLUTTERWAVE_SECRET_HASH   API key; the dashboard's webhook hash
+//   PAYNOW_INTEGRATION_ID, PAYNOW_INTEGRATION_KEY     Paynow integration (hash key)
+//   MPESA_CONSUMER_KEY, MPESA_CONSUMER_SECRET, MPESA_SHORTCODE, MPESA_PASSKEY,
+//   MPESA_CALLBACK_TOKEN                     Daraja credentials; the secret in our callback URL
+//
+// A provider whose variables are missing is "not configured": its webhooks are refused and
+// logged, and refunds through it wait in the outbox (retried, then dead-lettered).
+import type { PaymentProvider } from "./provider.ts";
+import { providerFor } from "./service.ts";
+import { PaystackProvider } from "./providers/paystack.ts";
+import { StripeProvider } from "./providers/stripe.ts";
+import { FlutterwaveProvider } from "./providers/flutterwave.ts";
+import { PaynowProvider } from "./providers/paynow.ts";
+import { MpesaProvider } from "./providers/mpesa.ts";
+
+export const ADAPTER_IDS = ["paystack", "stripe", "flutterwave", "paynow", "mpesa"] as const;
+
+function env(name: string): string | null {
+  const v = Deno.env.get(name);
+  return v && v.trim() ? v : null;
+}
+
+/** The adapter for `id` from the environment, or null when it is not configured. */
+export function adapterFromEnv(id: string): PaymentProvider | null {
+  switch (id) {
+    case "paystack": {
+      const secretKey = env("PAYSTACK_SECRET_KEY");
+      return secretKey ? new PaystackProvider({ secretKey }) : null;
+    }
+    case "stripe": {
+      const secretKey = env("STRIPE_SECRET_KEY");
+      const webhookSecret = env("STRIPE_WEBHOOK_SECRET");
+      return secretKey && webhookSecret ? new StripeProvider({ secretKey, webhookSecret }) : null;
+    }
+    case "flutterwave": {
+      const secretKey = env("FLUTTERWAVE_SECRET_KEY");
+      const secretHash = env("FLUTTERWAVE_SECRET_HASH");
+      return secretKey && secretHash ? new FlutterwaveProvider({ secretKey, secretHash }) : null;
+    }
+    case "paynow": {
+      const integrationId = env("PAYNOW_INTEGRATION_ID");
+      const integrationKey = env("PAYNOW_INTEGRATION_KEY");
+      return integrationId && integrationKey
+        ? new PaynowProvider({ integrationId, integrationKey })
+        : null;
+    }
+    case "mpesa": {
+      const o = {
+        consumerKey: env("MPESA_CONSUMER_KEY"),
+        consumerSecret: env("MPESA_CONSUMER_SECRET"),
+        shortcode: env("MPESA_SHORTCODE"),
+        passkey: env("MPESA_PASSKEY"),
+        callbackToken: env("MPESA_CALLBACK_TOKEN"),
+      };
+      return o.consumerKey && o.consumerSecret && o.shortcode && o.passkey && o.callbackToken
+        ? new MpesaProvider({ ...o } as ConstructorParameters<typeof MpesaProvider>[0])
+        : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Any provider by id (the sandbox's API at SANDBOX_PAY_URL or `origin`), or null. */
+export function anyProvider(id: string, origin: string): PaymentProvider | null {
+  return id === "sandbox" ? providerFor("sandbox", origin) : adapterFromEnv(id);
+}
