@@ -82,7 +82,7 @@ Deno.test("provider webhooks: signed events apply once, bad signatures are 401 a
     const psBody = JSON.stringify({
       event: "charge.success",
       data: {
-        id: 4099260516,
+        id: 4099260516 + Math.floor(Math.random() * 1e6) * 1000 + Date.now() % 1000,
         reference: paystack.intent,
         amount: paystack.total,
         currency: paystack.currency,
