@@ -9,6 +9,7 @@ const NAV: { href: string; label: string; permission: string }[] = [
   { href: "/admin/orders", label: "Orders", permission: "view_orders" },
   { href: "/admin/venues", label: "Venues", permission: "view_events" },
   { href: "/admin/team", label: "Team", permission: "view_events" },
+  { href: "/admin/finance", label: "Finance", permission: "view_finance" },
   { href: "/admin/audit", label: "Audit", permission: "view_audit" },
   { href: "/admin/outbox", label: "Failed messages", permission: "manage_integrations" },
 ];
