@@ -149,6 +149,47 @@ export const handler = {
               : call(ctx, "set_event_status", { event_id: id, status: which.to }),
         );
       }
+      case "comp": {
+        // Complimentary tickets: a hold on the complimentary channel (standing places, or the
+        // best available seats of a seated section), then an order on it; api.create_order
+        // decides who may (owner, event manager) and makes the order paid at zero.
+        const quantity = Number(text(form, "quantity"));
+        const sectionId = text(form, "section_id");
+        const ticketTypeId = text(form, "ticket_type_id");
+        let orderId = "";
+        const result = await act(ctx, back, "Complimentary tickets issued", async () => {
+          const detail = await call<EventDetail>(ctx, "admin_event", { event_id: id });
+          const standing = detail.sections.find((x) => x.id === sectionId)?.kind !== "seated";
+          const session = `s_comp-${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+          const hold = standing
+            ? await call<{ token: string }>(ctx, "hold_tickets", {
+              event_id: id,
+              items: [{ ticket_type_id: ticketTypeId, quantity, section_id: sectionId }],
+              session_id: session,
+              channel: "complimentary",
+            })
+            : await call<{ token: string }>(ctx, "hold_best_available", {
+              event_id: id,
+              quantity,
+              session_id: session,
+              section_id: sectionId,
+              ticket_type_id: ticketTypeId,
+              channel: "complimentary",
+            });
+          const order = await call<{ id: string }>(ctx, "create_order", {
+            hold_token: hold.token,
+            buyer_name: opt(form, "buyer_name") ?? null,
+            buyer_email: opt(form, "buyer_email") ?? null,
+            channel: "complimentary",
+          });
+          orderId = order.id;
+        });
+        return orderId
+          ? ctx.redirect(
+            withFlash(`/admin/orders/${orderId}`, "ok", "Complimentary tickets issued"),
+          )
+          : result;
+      }
       case "details":
         return act(ctx, back, "Details saved", () =>
           call(ctx, "update_event", {
@@ -387,6 +428,47 @@ export default function EventPage({ data, state, url }: PageProps<Data, AdminSta
           <div class="text-2xl font-bold tabular-nums">{money(e.revenue_minor)}</div>
         </div>
       </div>
+      {may.comp && e.ticket_types.length > 0 && ["on_sale", "sold_out"].includes(e.status) && (
+        <Section title="Complimentary tickets">
+          <form method="post" class="grid gap-3 sm:grid-cols-3" data-testid="comp-form">
+            <Hidden action="comp" csrf={csrf} />
+            <Field label="Ticket type" name="ticket_type_id">
+              <select id="ticket_type_id" name="ticket_type_id" class={input} required>
+                {e.ticket_types.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+              </select>
+            </Field>
+            <Field label="Section (seated: best available seats)" name="section_id">
+              <select id="section_id" name="section_id" class={input} required>
+                {e.sections.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name} ({s.kind})
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Quantity" name="quantity">
+              <input
+                id="quantity"
+                name="quantity"
+                type="number"
+                min="1"
+                max="50"
+                value="1"
+                class={input}
+              />
+            </Field>
+            <Field label="Recipient name" name="buyer_name">
+              <input id="buyer_name" name="buyer_name" class={input} required maxLength={120} />
+            </Field>
+            <Field label="Recipient email" name="buyer_email">
+              <input id="buyer_email" name="buyer_email" type="email" class={input} />
+            </Field>
+            <div class="flex items-end">
+              <button type="submit" class={btnPrimary}>Issue comp tickets</button>
+            </div>
+          </form>
+        </Section>
+      )}
       {may.manage_events && available.length > 0 && (
         <div class="mb-4 flex flex-wrap gap-2">
           {available.map(([key, a]) => (
