@@ -90,6 +90,8 @@ export const handler = {
       const u = new URL(back, "http://x");
       u.searchParams.set("confirm", action);
       for (const k of ["reason", "amount"]) if (text(form, k)) u.searchParams.set(k, text(form, k));
+      const picked = form.getAll("ticket").map(String).filter(Boolean);
+      if (picked.length) u.searchParams.set("tickets", picked.join(","));
       return ctx.redirect(u.pathname + u.search);
     }
     switch (action) {
@@ -113,10 +115,14 @@ export const handler = {
           back,
           "Refund recorded",
           () =>
-            call(ctx, "refund_order", {
+            call(ctx, "request_refund", {
               order_id: id,
               reason: text(form, "reason"),
               amount_minor: minor(form, "amount") ?? null,
+              ticket_ids: (() => {
+                const ids = text(form, "tickets").split(",").filter(Boolean);
+                return ids.length ? ids : null;
+              })(),
             }),
         );
       case "attendee":
@@ -167,7 +173,15 @@ export default function OrderPage({ data: o, state, url }: PageProps<Order, Admi
           <input type="hidden" name="confirmed" value="yes" />
           <input type="hidden" name="reason" value={url.searchParams.get("reason") ?? ""} />
           <input type="hidden" name="amount" value={url.searchParams.get("amount") ?? ""} />
+          <input type="hidden" name="tickets" value={url.searchParams.get("tickets") ?? ""} />
           <p class="mb-3 font-medium">{CONFIRM[confirm]}</p>
+          {url.searchParams.get("tickets") && (
+            <p class="mb-3 text-sm">
+              Tickets: {(url.searchParams.get("tickets") ?? "").split(",").map((t) =>
+                o.tickets.find((x) => x.id === t)?.attendee_name ?? t
+              ).join(", ")}
+            </p>
+          )}
           {url.searchParams.get("amount") && (
             <p class="mb-3 text-sm">Amount: {o.currency} {url.searchParams.get("amount")}</p>
           )}
@@ -289,6 +303,21 @@ export default function OrderPage({ data: o, state, url }: PageProps<Order, Admi
                 <Field label="Refund reason" name="r-r">
                   <input id="r-r" name="reason" required minLength={3} class={input} />
                 </Field>
+                {o.tickets.filter((t) =>
+                      t.status === "valid"
+                    ).length > 1 && (
+                  <fieldset class="flex flex-wrap gap-3" data-testid="refund-tickets">
+                    <legend class="text-sm text-slate-600">Only these tickets (optional)</legend>
+                    {o.tickets.filter((t) =>
+                      t.status === "valid"
+                    ).map((t) => (
+                      <label key={t.id} class="flex items-center gap-1 text-sm">
+                        <input type="checkbox" name="ticket" value={t.id} />
+                        {t.attendee_name ?? t.id.slice(0, 8)}
+                      </label>
+                    ))}
+                  </fieldset>
+                )}
                 <Field label={`Amount (${o.currency}; empty = all)`} name="r-a">
                   <input
                     id="r-a"
