@@ -10,13 +10,17 @@ Deno.test("home page lists the upcoming demo events with prices and no JavaScrip
   const response = await get("/");
   assert.equal(response.status, 200);
   const html = await response.text();
+  assert.match(html, /<h2[^>]*>[^<]+<\/h2>/, "the home page lists events");
+  // Other tests add events of their own to this database, so find each demo event by name.
   for (
     const name of ["Dynamos vs Highlanders", "Zimbabwe Sables vs Namibia", "Zimbabwe Tech Summit"]
   ) {
-    assert.ok(html.includes(name), `home page shows ${name}`);
+    const found = await (await get(`/?q=${encodeURIComponent(name)}`)).text();
+    assert.ok(found.includes(name), `the home page finds ${name}`);
   }
-  assert.match(html, /From US\$\d+\.\d\d/);
-  assert.match(html, /href="\/e\/dynamos-vs-highlanders-[0-9-]+"/);
+  const dynamos = await (await get("/?q=Dynamos")).text();
+  assert.match(dynamos, /From US\$\d+\.\d\d/);
+  assert.match(dynamos, /href="\/e\/dynamos-vs-highlanders-[0-9-]+"/);
   assert.ok(!html.includes("<script"), "the home page ships no JavaScript");
   assert.match(
     html,
@@ -56,7 +60,7 @@ Deno.test("home page pages through results with shareable links", async () => {
 });
 
 Deno.test("event page shows details, ticket prices and sections; unknown events are a 404", async () => {
-  const home = await (await get("/")).text();
+  const home = await (await get("/?q=Dynamos")).text();
   const slug = home.match(/href="\/e\/(dynamos-vs-highlanders-[0-9-]+)"/)?.[1];
   assert.ok(slug);
   const response = await get(`/e/${slug}`);
