@@ -113,12 +113,12 @@ async function sale(base: string, ev: string, k: number, managerJwt: string) {
   let failed = 0, retried = 0, tickets = 0, holds = 0;
   const errors = new Map<string, number>();
   let soldOut = false;
-  // deno-lint-ignore no-explicit-any -- JSON bodies of several api functions, read field by field
   async function post(
     step: Step,
     fn: string,
     body: unknown,
     jwt?: string,
+    // deno-lint-ignore no-explicit-any -- JSON bodies of several api functions, read field by field
   ): Promise<{ status: number; json: any }> {
     for (let attempt = 0;; attempt++) {
       const t0 = performance.now();

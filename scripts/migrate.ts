@@ -4,7 +4,9 @@ import { adminDatabaseUrl } from "../lib/config.ts";
 import { migrate, MigrationError } from "../lib/migrate.ts";
 
 try {
-  const applied = await migrate(Deno.args[0] ?? adminDatabaseUrl(), { log: (line) => console.log(line) });
+  const applied = await migrate(Deno.args[0] ?? adminDatabaseUrl(), {
+    log: (line) => console.log(line),
+  });
   console.log(applied.length ? `migrations: ${applied.length} applied` : "migrations: up to date");
 } catch (error) {
   if (error instanceof MigrationError) {
