@@ -12,6 +12,7 @@ import type {
   WebhookResult,
 } from "./provider.ts";
 import { sandboxApiKey, sandboxWebhookSecret } from "./secrets.ts";
+import { parseSettlement } from "./settlements/mod.ts";
 
 const eventTypes: Record<string, ProviderEvent["type"]> = {
   "payment_intent.succeeded": "succeeded",
@@ -106,7 +107,30 @@ export class SandboxProvider implements PaymentProvider {
     return Promise.resolve({ refundId: `re_${crypto.randomUUID()}`, status: "succeeded" });
   }
 
-  fetchSettlementReport(): Promise<SettlementLine[]> {
-    return Promise.resolve([]); // the sandbox's settlement CSV comes with the Money issue
+  /** Downloads the provider's settlement CSV for the range and reads its payment lines. */
+  async fetchSettlementReport(range: { from: Date; to: Date }): Promise<SettlementLine[]> {
+    const url = new URL("/sandbox-pay/api/settlements", this.baseUrl);
+    url.searchParams.set("from", range.from.toISOString());
+    url.searchParams.set("to", range.to.toISOString());
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${sandboxApiKey()}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      throw new Error(
+        `The sandbox provider refused the settlement report (${response.status}): ${text.trim()}`,
+      );
+    }
+    if (text.trim().split(/\r?\n/).length <= 1) return []; // only the header: nothing settled
+    const parsed = await parseSettlement("sandbox", text);
+    return parsed.lines.filter((l) => l.type === "payment").map((l) => ({
+      intentId: l.intent_id ?? "",
+      reference: l.reference,
+      amountMinor: l.gross_minor,
+      feeMinor: l.fee_minor,
+      currency: l.currency,
+      settledAt: new Date(l.settled_at),
+    }));
   }
 }

@@ -7,6 +7,8 @@
 import { projectRoot } from "../config.ts";
 import { signatureHeader } from "./hmac.ts";
 import { sandboxApiKey, sandboxWebhookSecret } from "./secrets.ts";
+import { sandboxSettlementCsv } from "./settlements/sandbox.ts";
+import type { NormalizedLine } from "./settlements/types.ts";
 
 export type IntentStatus = "requires_action" | "succeeded" | "failed" | "cancelled";
 
@@ -259,4 +261,40 @@ export async function eventsOf(intentId: string): Promise<SandboxEvent[]> {
     if (entry.value.data.object.id === intentId) events.push(entry.value);
   }
   return events;
+}
+
+/**
+ * The provider's settlement report (GET /sandbox-pay/api/settlements): every intent that
+ * succeeded in [from, to), with the sandbox's fee of 2.9 % rounded half up, paid out in one
+ * payout per UTC day, in the sandbox CSV format of lib/payments/settlements/sandbox.ts.
+ */
+export async function settlementReport(
+  apiKey: string | null,
+  range: { from: Date; to: Date },
+): Promise<{ status: number; body: string }> {
+  if (apiKey !== sandboxApiKey()) return { status: 401, body: "Invalid API key\n" };
+  if (!(range.from.getTime() < range.to.getTime())) {
+    return { status: 400, body: "from must be a time before to\n" };
+  }
+  const lines: NormalizedLine[] = [];
+  for await (const entry of (await kv()).list<Intent>({ prefix: ["intents"] })) {
+    const intent = entry.value;
+    if (intent.status !== "succeeded" || !intent.decided_at) continue;
+    const at = new Date(intent.decided_at);
+    if (at < range.from || at >= range.to) continue;
+    const fee = Math.round(intent.amount_minor * 0.029);
+    lines.push({
+      type: "payment",
+      reference: intent.reference || intent.id,
+      intent_id: intent.id,
+      gross_minor: intent.amount_minor,
+      fee_minor: fee,
+      net_minor: intent.amount_minor - fee,
+      currency: intent.currency,
+      settled_at: intent.decided_at,
+      payout_id: `po_${intent.decided_at.slice(0, 10).replaceAll("-", "")}`,
+    });
+  }
+  lines.sort((a, b) => a.settled_at.localeCompare(b.settled_at));
+  return { status: 200, body: sandboxSettlementCsv(lines) };
 }
