@@ -1,11 +1,12 @@
 // Email handlers for the outbox worker: one per topic, rendering lib/email/templates.ts and
 // sending through a Mailer (SMTP when SMTP_URL is set, else the log). The outbox id is the
-// Message-ID, so a message sent twice after a crash is recognisable as one. Messages without an
-// email address (phone-only orders) are skipped here; SMS is not built yet.
+// Message-ID, so a message sent twice after a crash is recognisable as one. Buyers who gave
+// only a phone number get their ticket link and reminder by SMS (lib/sms) instead.
 import { type Attachment, type Mailer, mailerFromEnv } from "../lib/email/mailer.ts";
 import * as t from "../lib/email/templates.ts";
 import { formatDateTime } from "../lib/format.ts";
 import { unseal } from "../lib/payments/service.ts";
+import { type SmsSender, smsSender } from "../lib/sms/mod.ts";
 import type { HandlerContext, OutboxHandler, OutboxMessage } from "./outbox.ts";
 
 export const EMAIL_TOPICS = [
@@ -23,6 +24,8 @@ export interface EmailOptions {
   mailer?: Mailer;
   /** The tickets PDF for an order link (default: GET <link>/pdf from the origin). */
   ticketsPdf?: (link: URL) => Promise<Uint8Array | null>;
+  /** For buyers without an email address (default: SMS_GATEWAY_URL's gateway, else the log). */
+  sms?: SmsSender;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
@@ -52,6 +55,14 @@ async function fetchPdf(link: URL): Promise<Uint8Array | null> {
 export function emailHandlers(options: EmailOptions = {}): Record<string, OutboxHandler> {
   const mailer = options.mailer ?? mailerFromEnv();
   const pdf = options.ticketsPdf ?? fetchPdf;
+  let sms = options.sms;
+  // Phone-only buyers: a short text with the link; the outbox id dedupes at the gateway.
+  const text = async (m: OutboxMessage, message: string) => {
+    const phone = str(m.payload.phone);
+    if (!phone) return; // neither email nor phone: nothing to send
+    sms ??= smsSender();
+    await sms.send({ to: phone, message, reference: m.id });
+  };
   const send = async (
     m: OutboxMessage,
     rendered: t.Rendered,
@@ -62,9 +73,11 @@ export function emailHandlers(options: EmailOptions = {}): Record<string, Outbox
     await mailer.send({ ...rendered, to, outboxId: m.id, attachments });
   };
   const tickets = async (m: OutboxMessage, ctx: HandlerContext) => {
-    if (!str(m.payload.email)) return;
     const link = await orderLink(m, ctx.origin);
     const code = str(m.payload.code) ?? "";
+    if (!str(m.payload.email)) {
+      return await text(m, `Mutambo: your tickets for order ${code} are at ${link}`);
+    }
     const file = await pdf(link);
     await send(
       m,
@@ -82,8 +95,11 @@ export function emailHandlers(options: EmailOptions = {}): Record<string, Outbox
     orders__send_confirmation: tickets,
     orders__resend_tickets: tickets,
     orders__send_reminder: async (m, ctx) => {
-      if (!str(m.payload.email)) return;
       const link = await orderLink(m, ctx.origin);
+      if (!str(m.payload.email)) {
+        const name = str(m.payload.event_name) ?? "Your event";
+        return await text(m, `Mutambo: ${name} is on ${when(m)}. Your tickets: ${link}`);
+      }
       await send(
         m,
         t.orderReminder({
