@@ -15,15 +15,16 @@ language sql immutable
 as $$ select r in ('platform_admin', 'org_owner', 'event_manager') $$;
 comment on function core.is_manager_role(text) is 'True for the org roles that may change venues, events and prices.';
 
+-- Always true or false, never NULL: `not NULL` would let a caller without org_id through.
 create function core.can_read_org(target uuid) returns boolean
 language sql stable
-as $$ select auth.is_platform_admin() or (target is not null and target = auth.org_id()) $$;
+as $$ select coalesce(auth.is_platform_admin() or (target is not null and target = auth.org_id()), false) $$;
 
 create function core.can_write_org(target uuid) returns boolean
 language sql stable
 as $$
-  select auth.is_platform_admin()
-      or (target is not null and target = auth.org_id() and core.is_manager_role(auth.role()))
+  select coalesce(auth.is_platform_admin()
+      or (target is not null and target = auth.org_id() and core.is_manager_role(auth.role())), false)
 $$;
 
 -- Refuses, with a message a person understands, when the request may not change org

@@ -356,8 +356,12 @@ begin
   end if;
 
   if build_seated_section.arc_radius is not null then
-    fx := coalesce(build_seated_section.focal_x, build_seated_section.arc_center_x);
-    fy := coalesce(build_seated_section.focal_y, build_seated_section.arc_center_y);
+    -- 60 % of the way from the arc's centre towards the stand (for a stadium: the touchline
+    -- in front of it), so seats in the middle of a row rank above the ends.
+    fx := coalesce(build_seated_section.focal_x,
+                   build_seated_section.arc_center_x + 0.6 * build_seated_section.arc_radius * cos(radians(build_seated_section.arc_direction_deg)));
+    fy := coalesce(build_seated_section.focal_y,
+                   build_seated_section.arc_center_y + 0.6 * build_seated_section.arc_radius * sin(radians(build_seated_section.arc_direction_deg)));
   else
     fx := coalesce(build_seated_section.focal_x, build_seated_section.origin_x + 10 * build_seated_section.row_spacing * sin(theta));
     fy := coalesce(build_seated_section.focal_y, build_seated_section.origin_y - 10 * build_seated_section.row_spacing * cos(theta));

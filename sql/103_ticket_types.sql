@@ -301,11 +301,12 @@ declare
   current_units int;
   removed int;
 begin
-  select * into q from core.quotas where id = set_quota_capacity.quota_id for update;
+  select * into q from core.quotas where id = set_quota_capacity.quota_id;
   if not found then
     raise exception 'Quota % not found', coalesce(set_quota_capacity.quota_id::text, 'null') using errcode = 'PT404';
   end if;
   perform core.require_manager(q.org_id);
+  perform 1 from core.quotas where id = q.id for update;
   if set_quota_capacity.capacity is null or set_quota_capacity.capacity not between 0 and 200000 then
     raise exception 'Capacity % must be between 0 and 200000', set_quota_capacity.capacity using errcode = 'P0001';
   end if;
@@ -368,14 +369,10 @@ returns text
 language plpgsql volatile
 as $$
 declare
-  e core.events;
+  e core.events := core.event_for_manager(set_event_status.event_id);
   allowed text[];
 begin
-  select * into e from core.events where id = set_event_status.event_id for update;
-  if not found then
-    raise exception 'Event % not found', coalesce(set_event_status.event_id::text, 'null') using errcode = 'PT404';
-  end if;
-  perform core.require_manager(e.org_id);
+  select * into e from core.events where id = e.id for update;
   if set_event_status.status is null or set_event_status.status not in ('draft', 'on_sale', 'sold_out', 'ended', 'cancelled') then
     raise exception 'Status "%" must be one of draft, on_sale, sold_out, ended, cancelled', set_event_status.status using errcode = 'P0001';
   end if;

@@ -701,7 +701,23 @@ begin
 end
 $$;
 
-create function api.get_hold(hold_token text)
+-- A hold belongs to the browser session that made it. The token alone is enough for API
+-- clients (a 192-bit secret), but when the caller names its session, another session's hold
+-- is "not found": a checkout link copied to another browser cannot be used there.
+create function core.hold_for_session(hold_token text, session_id text, lock boolean) returns core.holds
+language plpgsql volatile
+as $$
+declare
+  h core.holds := core.hold_by_token(hold_token, lock);
+begin
+  if hold_for_session.session_id is not null and h.session_id is distinct from hold_for_session.session_id then
+    raise exception 'Hold "%" not found', left(hold_token, 12) using errcode = 'PT404';
+  end if;
+  return h;
+end
+$$;
+
+create function api.get_hold(hold_token text, session_id text default null)
 returns jsonb
 language plpgsql stable
 security definer
@@ -714,7 +730,7 @@ begin
     raise exception 'Hold "%" not found', left(coalesce(get_hold.hold_token, 'null'), 12) using errcode = 'PT404';
   end if;
   select * into h from core.holds where token = get_hold.hold_token;
-  if not found then
+  if not found or (get_hold.session_id is not null and h.session_id is distinct from get_hold.session_id) then
     raise exception 'Hold "%" not found', left(get_hold.hold_token, 12) using errcode = 'PT404';
   end if;
   if h.expires_at <= now() and h.order_id is null then
@@ -723,16 +739,16 @@ begin
   return core.hold_json(h);
 end
 $$;
-comment on function api.get_hold(text) is 'The hold with this token: event, items with seats and unit prices (minor units), expires_at and seconds_left. The token is the buyer''s proof of ownership. Errors: PT404 unknown token, PT410 expired.';
+comment on function api.get_hold(text, text) is 'The hold with this token: event, items with seats and unit prices (minor units), expires_at and seconds_left. The token is the buyer''s proof of ownership; with session_id, a hold of another session is not found. Errors: PT404 unknown token or another session''s hold, PT410 expired.';
 
-create function api.extend_hold(hold_token text)
+create function api.extend_hold(hold_token text, session_id text default null)
 returns jsonb
 language plpgsql volatile
 security definer
 set search_path = pg_catalog, core, pg_temp
 as $$
 declare
-  h core.holds := core.hold_by_token(extend_hold.hold_token, true);
+  h core.holds := core.hold_for_session(extend_hold.hold_token, extend_hold.session_id, true);
   e core.events;
   until timestamptz;
   expected int;
@@ -760,7 +776,7 @@ begin
   return core.hold_json(h);
 end
 $$;
-comment on function api.extend_hold(text) is 'Extends an unexpired hold once by the event''s hold time from now. Returns the hold. Errors: PT404 unknown token, PT409 already extended, PT410 expired.';
+comment on function api.extend_hold(text, text) is 'Extends an unexpired hold once by the event''s hold time from now. Returns the hold. With session_id, a hold of another session is not found. Errors: PT404 unknown token or another session''s hold, PT409 already extended, PT410 expired.';
 
 create function core.release_hold(hold uuid) returns int
 language plpgsql volatile
@@ -779,14 +795,14 @@ end
 $$;
 comment on function core.release_hold(uuid) is 'For the order side: gives a hold''s places and quota units back at once and deletes the hold (unless it became an order). Returns the number of places released.';
 
-create function api.release_hold(hold_token text)
+create function api.release_hold(hold_token text, session_id text default null)
 returns void
 language plpgsql volatile
 security definer
 set search_path = pg_catalog, core, pg_temp
 as $$
 declare
-  h core.holds := core.hold_by_token(release_hold.hold_token, true);
+  h core.holds := core.hold_for_session(release_hold.hold_token, release_hold.session_id, true);
 begin
   if h.order_id is not null then
     raise exception 'This hold has already become an order' using errcode = 'PT409';
@@ -794,7 +810,7 @@ begin
   perform core.release_hold(h.id);
 end
 $$;
-comment on function api.release_hold(text) is 'Gives up a hold: its places are free again at once (an expired hold is simply deleted). Errors: PT404 unknown token, PT409 already an order.';
+comment on function api.release_hold(text, text) is 'Gives up a hold: its places are free again at once (an expired hold is simply deleted). With session_id, a hold of another session is not found. Errors: PT404 unknown token or another session''s hold, PT409 already an order.';
 
 -- ---------------------------------------------------------------------------------------
 -- For the order side (not exposed in api)
@@ -908,6 +924,6 @@ select core.schedule_job('holds__expire', '* * * * *', 'select core.expire_holds
 grant execute on function api.hold_seats(uuid, bigint[], text, uuid, text, text, text),
   api.hold_tickets(uuid, jsonb, text, text, text, text),
   api.hold_best_available(uuid, int, text, uuid, uuid, bigint, bigint, uuid, text, text, text),
-  api.get_hold(text), api.extend_hold(text), api.release_hold(text)
+  api.get_hold(text, text), api.extend_hold(text, text), api.release_hold(text, text)
   to anon, buyer, staff;
 grant execute on function core.release_event_holds(uuid) to staff;

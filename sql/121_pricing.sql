@@ -582,7 +582,7 @@ begin
   end if;
   insert into core.event_fees (event_id, org_id, name, per_ticket_minor, per_order_minor)
   values (e.id, e.org_id, trim(set_event_fees.name), set_event_fees.per_ticket_minor, set_event_fees.per_order_minor)
-  on conflict (event_id) do update set name = excluded.name, per_ticket_minor = excluded.per_ticket_minor,
+  on conflict on constraint event_fees_pkey do update set name = excluded.name, per_ticket_minor = excluded.per_ticket_minor,
     per_order_minor = excluded.per_order_minor, updated_at = now()
   returning * into f;
   return to_jsonb(f);

@@ -338,7 +338,7 @@ declare
   o core.orders;
   token text := 'o_' || translate(encode(public.gen_random_bytes(24), 'base64'), '+/', '-_');
   p core.promo_codes;
-  buyer_key text;
+  bkey text;
   used_by_buyer int;
   tries int := 0;
 begin
@@ -439,15 +439,15 @@ begin
     if not found then
       raise exception 'Promo code % has been used up', q -> 'promo' ->> 'code' using errcode = 'PT409';
     end if;
-    buyer_key := coalesce(email, phone, h.user_id::text, h.session_id, o.id::text);
+    bkey := coalesce(email, phone, h.user_id::text, h.session_id, o.id::text);
     if p.max_uses_per_buyer is not null then
       select count(*) into used_by_buyer from core.promo_redemptions r
-      where r.promo_code_id = p.id and r.buyer_key = buyer_key and r.released_at is null;
+      where r.promo_code_id = p.id and r.buyer_key = bkey and r.released_at is null;
       if used_by_buyer >= p.max_uses_per_buyer then
         raise exception 'You have already used promo code % (at most % per buyer)', p.code, p.max_uses_per_buyer using errcode = 'PT409';
       end if;
     end if;
-    insert into core.promo_redemptions (org_id, promo_code_id, order_id, buyer_key) values (o.org_id, p.id, o.id, buyer_key);
+    insert into core.promo_redemptions (org_id, promo_code_id, order_id, buyer_key) values (o.org_id, p.id, o.id, bkey);
   end if;
 
   insert into core.order_items (order_id, org_id, kind, ticket_type_id, event_section_id, seat_id, label, description,

@@ -15,6 +15,9 @@ language sql stable
 as $$ select state = 'open' and held_until <= now() $$;
 comment on function core.place_is_free(text, timestamptz) is 'The one free rule for a place (seat or standing unit), as availability reads it.';
 
+-- Group the union of old and new rows by id rather than joining the two transition tables:
+-- PL/pgSQL caches the plan per session, and a nested loop planned for a one-row statement
+-- became quadratic for a later 40,000-row one (80 s for one UPDATE).
 create function core.tg_event_seats__notify() returns trigger
 language plpgsql
 security definer
@@ -25,10 +28,15 @@ declare
 begin
   for r in
     with changed as (
-      select n.event_id, n.event_section_id, n.id, n.row_label is not null as seated
-      from new_rows n join old_rows o on o.id = n.id
-      where core.place_is_free(o.state, o.held_until) <> core.place_is_free(n.state, n.held_until)
-         or o.state <> n.state
+      select x.id, min(x.event_id::text)::uuid as event_id, min(x.event_section_id::text)::uuid as event_section_id,
+             bool_or(x.seated) as seated
+      from (select id, event_id, event_section_id, row_label is not null as seated,
+                   core.place_is_free(state, held_until) as free, state from old_rows
+            union all
+            select id, event_id, event_section_id, row_label is not null,
+                   core.place_is_free(state, held_until), state from new_rows) x
+      group by x.id
+      having count(distinct (x.free, x.state)) > 1
     ),
     per_section as (
       select event_id, event_section_id,

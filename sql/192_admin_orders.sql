@@ -17,7 +17,7 @@ as $$
 declare
   term text := nullif(trim(search_orders.q), '');
   code_term text := upper(regexp_replace(coalesce(term, ''), '[\s-]', '', 'g'));
-  digits text := regexp_replace(coalesce(term, ''), '\D', '', 'g');
+  digits text := ltrim(regexp_replace(coalesce(term, ''), '\D', '', 'g'), '0');
 begin
   perform core.require_permission('view_orders');
   if search_orders.page is null or search_orders.page < 1 or search_orders.page > 10000 then
@@ -57,10 +57,11 @@ returns jsonb
 language plpgsql stable
 as $$
 declare
-  o core.orders;
+  o record;
 begin
   perform core.require_permission('view_orders');
-  select * into o from core.orders where id = admin_order.order_id and org_id = auth.org_id();
+  select x.id, x.org_id, x.event_id, x.payment_provider, x.payment_reference, x.paid_at, x.total_minor, x.cancel_reason into o
+  from core.orders x where x.id = admin_order.order_id and x.org_id = auth.org_id();
   if not found then
     raise exception 'Order % not found', coalesce(admin_order.order_id::text, 'null') using errcode = 'PT404';
   end if;
@@ -200,7 +201,9 @@ begin
   end if;
   return query
   with page as (
-    select o.* from core.orders o
+    select o.id, o.code, o.status, o.channel, o.event_id, o.created_at, o.paid_at, o.buyer_name, o.buyer_email,
+      o.buyer_phone, o.currency, o.subtotal_minor, o.discount_minor, o.fees_minor, o.tax_minor, o.total_minor, o.promo_code_id
+    from core.orders o
     where o.org_id = auth.org_id()
       and (export_orders.event_id is null or o.event_id = export_orders.event_id)
       and (export_orders.after_created_at is null

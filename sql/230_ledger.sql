@@ -92,8 +92,13 @@ revoke select, insert, update, delete on core.ledger_accounts, core.ledger_trans
 -- ---------------------------------------------------------------------------------------
 -- Integrity: balanced at commit, append-only, entries' org = transaction's org
 
+-- A deferred constraint trigger runs at COMMIT as whatever role the request switched to (a
+-- buyer paying, the payment service, a box-office agent), and those may not read ledger rows:
+-- it reads them as the engine does.
 create function core.tg_ledger_entries__balanced() returns trigger
 language plpgsql
+security definer
+set search_path = pg_catalog, core, pg_temp
 as $$
 declare
   bad record;

@@ -1,4 +1,4 @@
--- Hold ownership by session (sql/150_hold_owner.sql): the token alone is enough, but a
+-- Hold ownership by session (api.get_hold / extend_hold / release_hold in sql/105_holds.sql): the token alone is enough, but a
 -- caller that names its session sees, extends and releases only that session's holds.
 begin;
 \ir _fixture.sql
