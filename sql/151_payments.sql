@@ -33,10 +33,15 @@ create table core.payments (
   status text not null default 'pending'
     check (status in ('pending', 'succeeded', 'failed', 'cancelled', 'refund_required', 'refunded')),
   failure_reason text,
+  -- what the provider says it received (its verified succeeded event), which is what the ledger
+  -- holds and what goes back when the payment cannot be applied; null until money arrives
+  received_minor bigint check (received_minor >= 0),
+  received_currency text references core.currencies (code) on delete restrict,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   succeeded_at timestamptz,
-  unique (provider, intent_id)
+  unique (provider, intent_id),
+  check ((received_minor is null) = (received_currency is null))
 );
 create index payments_order_idx on core.payments (order_id, created_at desc);
 create index payments_org_idx on core.payments (org_id);
@@ -310,15 +315,32 @@ begin
   end if;
 
   if apply_payment_event.type = 'succeeded' then
-    if apply_payment_event.amount_minor is not null and (apply_payment_event.amount_minor <> p.amount_minor
-       or apply_payment_event.currency is distinct from p.currency) then
-      update core.payments set status = 'refund_required', failure_reason = 'Amount differs from the attempt', updated_at = now()
+    -- Money arrived: what the provider says it received is recorded first (amount and
+    -- currency of the verified event, the attempt's when the event does not say), so an
+    -- unapplied receipt is posted and refunded at what was actually received.
+    -- (An earlier version posted the attempt's amount even when the event's differed.)
+    if apply_payment_event.amount_minor is not null and apply_payment_event.amount_minor < 0 then
+      raise exception 'Received amount % must not be negative', apply_payment_event.amount_minor using errcode = 'P0001';
+    end if;
+    if apply_payment_event.currency is not null
+       and not exists (select from core.currencies c where c.code = upper(apply_payment_event.currency)) then
+      raise exception 'Currency "%" of the payment event is not a known currency', left(apply_payment_event.currency, 10)
+        using errcode = 'P0001';
+    end if;
+    if p.status in ('succeeded', 'refund_required', 'refunded') then
+      outcome := 'unchanged'; -- another success event for money already accounted for
+    elsif apply_payment_event.amount_minor is not null and (apply_payment_event.amount_minor <> p.amount_minor
+       or upper(apply_payment_event.currency) is distinct from p.currency) then
+      update core.payments set status = 'refund_required',
+        failure_reason = format('Received %s %s but the attempt was for %s', apply_payment_event.amount_minor,
+                                upper(coalesce(apply_payment_event.currency, p.currency)), core.money_text(p.amount_minor, p.currency)),
+        received_minor = apply_payment_event.amount_minor,
+        received_currency = upper(coalesce(apply_payment_event.currency, p.currency)), updated_at = now()
       where id = p.id returning * into p;
       outcome := 'refund_required';
-    elsif p.status in ('succeeded', 'refund_required', 'refunded') then
-      outcome := 'unchanged';
     else
-      update core.payments set status = 'succeeded', succeeded_at = now(), failure_reason = null, updated_at = now()
+      update core.payments set status = 'succeeded', succeeded_at = now(), failure_reason = null, updated_at = now(),
+        received_minor = p.amount_minor, received_currency = p.currency
       where id = p.id returning * into p;
       if o.status = 'paid' then
         if o.payment_provider = p.provider and o.payment_reference = p.intent_id then
@@ -350,8 +372,9 @@ begin
     end if;
     if outcome = 'refund_required' then
       perform core.enqueue(p.org_id, 'payments__refund', jsonb_build_object('payment_id', p.id, 'order_id', o.id,
-        'order_code', o.code, 'provider', p.provider, 'intent_id', p.intent_id, 'amount_minor', p.amount_minor,
-        'currency', p.currency, 'reason', p.failure_reason));
+        'order_code', o.code, 'provider', p.provider, 'intent_id', p.intent_id,
+        'amount_minor', coalesce(p.received_minor, p.amount_minor), 'currency', coalesce(p.received_currency, p.currency),
+        'reason', p.failure_reason));
     end if;
   else -- failed / cancelled: only a pending attempt changes
     if p.status = 'pending' then

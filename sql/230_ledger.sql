@@ -285,7 +285,10 @@ create trigger "50_post_paid_insert" after insert on core.orders
   for each row when (new.status = 'paid') execute function core.tg_orders__post_paid();
 
 -- Money that arrived for an order that could not take it (payments.status refund_required):
--- it is in the provider's clearing account and owed back to the buyer.
+-- it is in the provider's clearing account and owed back to the buyer. Posted at what the
+-- provider says it received (payments.received_minor / received_currency, from its verified
+-- event), not at the attempt's amount: when the two differ, the ledger must hold what the
+-- provider holds. (An earlier version posted new.amount_minor, the attempt's.)
 create function core.tg_payments__post_unapplied() returns trigger
 language plpgsql
 security definer
@@ -293,18 +296,24 @@ set search_path = pg_catalog, core, pg_temp
 as $$
 declare
   o core.orders;
+  a bigint := coalesce(new.received_minor, new.amount_minor);
+  cur text := coalesce(new.received_currency, new.currency);
 begin
+  if a <= 0 then
+    return null;
+  end if;
   select * into o from core.orders where id = new.order_id;
-  perform core.post_ledger(new.org_id, 'unapplied_receipt', 'payment_unapplied:' || new.id, new.currency, jsonb_build_array(
-      jsonb_build_object('account', core.ledger_account(new.org_id, 'provider_clearing', new.currency, new.provider), 'amount', new.amount_minor),
-      jsonb_build_object('account', core.ledger_account(new.org_id, 'unapplied_receipts', new.currency), 'amount', -new.amount_minor)),
-    format('Payment %s for order %s received but not applied: %s', new.intent_id, o.code, coalesce(new.failure_reason, '')),
+  perform core.post_ledger(new.org_id, 'unapplied_receipt', 'payment_unapplied:' || new.id, cur, jsonb_build_array(
+      jsonb_build_object('account', core.ledger_account(new.org_id, 'provider_clearing', cur, new.provider), 'amount', a),
+      jsonb_build_object('account', core.ledger_account(new.org_id, 'unapplied_receipts', cur), 'amount', -a)),
+    format('Payment %s for order %s received (%s) but not applied: %s', new.intent_id, o.code, core.money_text(a, cur),
+           coalesce(new.failure_reason, '')),
     o.id, o.event_id, new.id);
   return null;
 end
 $$;
 create trigger "50_post_unapplied" after update of status on core.payments
-  for each row when (new.status = 'refund_required' and old.status is distinct from 'refund_required' and new.amount_minor > 0)
+  for each row when (new.status = 'refund_required' and old.status is distinct from 'refund_required')
   execute function core.tg_payments__post_unapplied();
 
 -- Refund of a paid order (amount a): fee and tax given back in proportion to the order's

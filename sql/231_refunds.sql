@@ -93,6 +93,9 @@ begin
   end if;
   if new.topic = 'payments__refund' then
     select * into p from core.payments where id = (new.payload ->> 'payment_id')::uuid;
+    -- what goes back is what the provider received (sql/151 records it), in its currency
+    p.amount_minor := coalesce(p.received_minor, p.amount_minor);
+    p.currency := coalesce(p.received_currency, p.currency);
     if not found or p.amount_minor = 0 then
       return null;
     end if;

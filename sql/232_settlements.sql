@@ -91,9 +91,12 @@ begin
       elsif l.type = 'payment' and exists (select from core.settlement_lines d where d.payment_id = p.id and d.type = 'payment'
                                            and d.status = 'matched' and d.id <> l.id) then
         exc := 'duplicate'; why := format('Payment %s was already settled', p.intent_id);
-      elsif l.type = 'payment' and (l.gross_minor <> p.amount_minor or l.currency <> p.currency) then
+      -- compared with what the provider said it received (sql/151), the attempt's amount until then
+      elsif l.type = 'payment' and (l.gross_minor <> coalesce(p.received_minor, p.amount_minor)
+                                    or l.currency <> coalesce(p.received_currency, p.currency)) then
         exc := 'amount_mismatch';
-        why := format('Settled %s %s but the payment was %s %s', l.gross_minor, l.currency, p.amount_minor, p.currency);
+        why := format('Settled %s %s but the payment was %s %s', l.gross_minor, l.currency,
+                      coalesce(p.received_minor, p.amount_minor), coalesce(p.received_currency, p.currency));
       end if;
       if exc is null then
         select * into o from core.orders where id = p.order_id;

@@ -177,6 +177,66 @@ Deno.test("a payment after the order lapsed re-allocates free places, else is re
   }
 });
 
+/** The ledger's unapplied receipt of a payment and the refund queued for it. */
+async function unapplied(intentId: string) {
+  const [row] = await sql<
+    { debit: number; currency: string; refund: number; refund_currency: string }[]
+  >`
+    select (select e.amount_minor::int from core.ledger_entries e where e.transaction_id = t.id and e.amount_minor > 0)
+             as debit,
+           (select e.currency from core.ledger_entries e where e.transaction_id = t.id and e.amount_minor > 0)
+             as currency,
+           r.amount_minor::int as refund, r.currency as refund_currency
+    from core.payments p
+    join core.ledger_transactions t on t.source_key = 'payment_unapplied:' || p.id
+    join core.refunds r on r.payment_id = p.id and r.kind = 'unapplied'
+    where p.intent_id = ${intentId}`;
+  return row;
+}
+
+Deno.test("an unapplied receipt is posted and refunded at the amount the provider received", async () => {
+  // the order is paid by its first attempt; a second attempt's money arrives, and the provider
+  // says it received 700 more than that attempt asked for
+  const { intentId, order, amount } = await pendingOrder();
+  assert.equal(
+    (await post(event(intentId, "payment_intent.succeeded", amount))).body.outcome,
+    "paid",
+  );
+  const second = `pi_received_more_${order.code}`;
+  await sql`insert into core.payments (org_id, order_id, provider, intent_id, amount_minor, currency)
+            select org_id, id, 'sandbox', ${second}, total_minor, currency from core.orders where id = ${order.id}`;
+  const body = event(second, "payment_intent.succeeded", amount + 700);
+  const first = await post(body);
+  assert.equal(first.body.outcome, "refund_required");
+  assert.equal((await post(body)).body.replay, true, "a replay changes nothing");
+  assert.deepEqual(await unapplied(second), {
+    debit: amount + 700,
+    currency: "USD",
+    refund: amount + 700,
+    refund_currency: "USD",
+  });
+  const [p] =
+    await sql`select received_minor::int, status from core.payments where intent_id = ${second}`;
+  assert.deepEqual({ ...p }, { received_minor: amount + 700, status: "refund_required" });
+
+  // an order that lapsed with its places gone, paid short: what arrived goes back, not the total
+  const b = await pendingOrder();
+  await sql`update core.orders set expires_at = now() - interval '1 second' where id = ${b.order.id}`;
+  const short = await post(event(b.intentId, "payment_intent.succeeded", b.amount - 1));
+  assert.equal(short.body.outcome, "refund_required");
+  assert.deepEqual(await unapplied(b.intentId), {
+    debit: b.amount - 1,
+    currency: "USD",
+    refund: b.amount - 1,
+    refund_currency: "USD",
+  });
+  // the ledger still balances for every posted transaction
+  const [bad] = await sql<{ n: number }[]>`
+    select count(*)::int as n from (select transaction_id from core.ledger_entries
+    group by transaction_id having sum(amount_minor) <> 0) x`;
+  assert.equal(bad!.n, 0);
+});
+
 Deno.test({
   name: "close",
   fn: async () => {
