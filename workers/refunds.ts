@@ -7,9 +7,12 @@
 //   * a provider call that throws leaves the message for the outbox's retry with backoff;
 //   * api.confirm_refund is idempotent (a decided refund stays decided).
 // Cash refunds (box office) have no provider: the money is handed back at the counter, so the
-// worker confirms them at once. A provider answering "pending" (Paystack processes refunds
-// asynchronously) is left requested: the message fails and is retried until the provider
-// reports it processed or failed.
+// worker confirms them at once. Every provider call carries an idempotency key that is stable
+// per refund (refundKey), so a submission retried after a crash (the provider refunded, we died
+// before recording it) names the same refund at the provider instead of making a second one.
+// A provider answering "pending" is recorded with api.record_refund_pending (sql/290) and the
+// message is done: the provider's refund webhook or the refunds__check poll (queued by the
+// pg_cron job refunds__poll for refunds pending too long) settles it with api.apply_refund_event.
 //
 // Register in main.ts / workers/mod.ts: `handlers: { ...emailHandlers(), ...refundHandlers() }`.
 import { rpc } from "../lib/rest/mod.ts";
@@ -26,6 +29,8 @@ interface Refund {
   amount_minor: number;
   currency: string;
   reason: string;
+  provider_refund_id: string | null;
+  provider_status: "pending" | "succeeded" | "failed" | null;
 }
 
 export interface RefundWorkerOptions {
@@ -33,16 +38,36 @@ export interface RefundWorkerOptions {
   provider?: (id: string, origin: string) => PaymentProvider | null;
 }
 
-/** Submits one refund; throws (so the outbox retries) when the provider cannot answer yet. */
+/** The idempotency key of a refund at its provider: the same on every submission. */
+export function refundKey(refundId: string): string {
+  return `mutambo-refund-${refundId}`;
+}
+
+const call = <T>(fn: string, args: Record<string, unknown>) =>
+  rpc<T>(fn, args, { claims: SERVICE_CLAIMS });
+
+function providerOf(
+  refund: Refund,
+  context: Pick<HandlerContext, "origin">,
+  options: RefundWorkerOptions,
+): PaymentProvider {
+  const provider = (options.provider ?? anyProvider)(refund.provider, context.origin);
+  if (!provider) throw new Error(`Payment provider "${refund.provider}" is not configured`);
+  return provider;
+}
+
+/**
+ * Submits one refund; throws (so the outbox retries) when the provider cannot be reached.
+ * Returns the refund's status afterwards ("pending" while the provider processes it).
+ */
 export async function submitRefund(
   refundId: string,
   context: Pick<HandlerContext, "origin">,
   options: RefundWorkerOptions = {},
-): Promise<Refund["status"]> {
-  const call = <T>(fn: string, args: Record<string, unknown>) =>
-    rpc<T>(fn, args, { claims: SERVICE_CLAIMS });
+): Promise<Refund["status"] | "pending"> {
   const refund = await call<Refund>("refund_for_submission", { refund_id: refundId });
   if (refund.status !== "requested") return refund.status; // a redelivery: already decided
+  if (refund.provider_status === "pending") return "pending"; // accepted: the poll takes over
   if (refund.provider === "cash") {
     await call("confirm_refund", {
       refund_id: refund.id,
@@ -51,19 +76,21 @@ export async function submitRefund(
     });
     return "succeeded";
   }
-  const provider = (options.provider ?? anyProvider)(refund.provider, context.origin);
-  if (!provider) throw new Error(`Payment provider "${refund.provider}" is not configured`);
+  const provider = providerOf(refund, context, options);
   if (!refund.intent_id) throw new Error(`Refund ${refund.id} has no payment to refund`);
   const answer = await provider.refund({
     intentId: refund.intent_id,
     amountMinor: Number(refund.amount_minor),
     currency: refund.currency,
     reason: refund.reason,
+    idempotencyKey: refundKey(refund.id),
   });
   if (answer.status === "pending") {
-    throw new Error(
-      `${provider.id} accepted refund ${answer.refundId} but has not processed it yet`,
-    );
+    await call("record_refund_pending", {
+      refund_id: refund.id,
+      provider_refund_id: answer.refundId,
+    });
+    return "pending";
   }
   await call("confirm_refund", {
     refund_id: refund.id,
@@ -74,15 +101,48 @@ export async function submitRefund(
   return answer.status;
 }
 
+/** Asks the provider for the status of a refund it accepted as pending, and applies it once. */
+export async function checkRefund(
+  refundId: string,
+  context: Pick<HandlerContext, "origin">,
+  options: RefundWorkerOptions = {},
+): Promise<Refund["status"] | "pending"> {
+  const refund = await call<Refund>("refund_for_submission", { refund_id: refundId });
+  if (refund.status !== "requested") return refund.status;
+  if (!refund.provider_refund_id) return await submitRefund(refundId, context, options);
+  const provider = providerOf(refund, context, options);
+  if (!provider.refundStatus) {
+    throw new Error(`${provider.id} cannot report a refund's status; check its dashboard`);
+  }
+  const answer = await provider.refundStatus(refund.provider_refund_id);
+  const applied = await call<{ refund_status: Refund["status"] }>("apply_refund_event", {
+    provider: provider.id,
+    provider_event_id: `poll:${refund.id}:${answer.status}`,
+    provider_refund_id: refund.provider_refund_id,
+    status: answer.status,
+    intent_id: refund.intent_id,
+    reason: answer.status === "failed" ? `Refused by ${provider.id}` : null,
+    payload: { polled: true, refund_id: answer.refundId, status: answer.status },
+  });
+  return applied.refund_status === "requested" ? "pending" : applied.refund_status;
+}
+
+function refundIdOf(message: OutboxMessage): string {
+  const id = message.payload.refund_id;
+  if (typeof id !== "string" || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new Error(`Message ${message.id} has no refund_id`);
+  }
+  return id;
+}
+
 /** Outbox handlers for refunds, to spread into the worker's handlers. */
 export function refundHandlers(options: RefundWorkerOptions = {}): Record<string, OutboxHandler> {
   return {
     refunds__submit: async (message: OutboxMessage, context: HandlerContext) => {
-      const id = message.payload.refund_id;
-      if (typeof id !== "string" || !/^[0-9a-f-]{36}$/i.test(id)) {
-        throw new Error(`Message ${message.id} has no refund_id`);
-      }
-      await submitRefund(id, context, options);
+      await submitRefund(refundIdOf(message), context, options);
+    },
+    refunds__check: async (message: OutboxMessage, context: HandlerContext) => {
+      await checkRefund(refundIdOf(message), context, options);
     },
   };
 }

@@ -8,6 +8,10 @@
 //   MPESA_CONSUMER_KEY, MPESA_CONSUMER_SECRET, MPESA_SHORTCODE, MPESA_PASSKEY,
 //   MPESA_CALLBACK_TOKEN                     Daraja credentials; the secret in our callback URL
 //
+// Each API's base URL can be changed with <PROVIDER>_API_URL (PAYSTACK_API_URL, STRIPE_API_URL,
+// FLUTTERWAVE_API_URL, PAYNOW_API_URL, MPESA_API_URL): tests point them at a loopback server
+// that speaks the provider's documented requests and answers.
+//
 // A provider whose variables are missing is "not configured": its webhooks are refused and
 // logged, and refunds through it wait in the outbox (retried, then dead-lettered).
 import type { PaymentProvider } from "./provider.ts";
@@ -25,28 +29,38 @@ function env(name: string): string | null {
   return v && v.trim() ? v : null;
 }
 
+/** `{ baseUrl }` from <NAME>_API_URL when it is set. */
+function base(name: string): { baseUrl?: string } {
+  const url = env(`${name}_API_URL`);
+  return url ? { baseUrl: url.replace(/\/+$/, "") } : {};
+}
+
 /** The adapter for `id` from the environment, or null when it is not configured. */
 export function adapterFromEnv(id: string): PaymentProvider | null {
   switch (id) {
     case "paystack": {
       const secretKey = env("PAYSTACK_SECRET_KEY");
-      return secretKey ? new PaystackProvider({ secretKey }) : null;
+      return secretKey ? new PaystackProvider({ secretKey, ...base("PAYSTACK") }) : null;
     }
     case "stripe": {
       const secretKey = env("STRIPE_SECRET_KEY");
       const webhookSecret = env("STRIPE_WEBHOOK_SECRET");
-      return secretKey && webhookSecret ? new StripeProvider({ secretKey, webhookSecret }) : null;
+      return secretKey && webhookSecret
+        ? new StripeProvider({ secretKey, webhookSecret, ...base("STRIPE") })
+        : null;
     }
     case "flutterwave": {
       const secretKey = env("FLUTTERWAVE_SECRET_KEY");
       const secretHash = env("FLUTTERWAVE_SECRET_HASH");
-      return secretKey && secretHash ? new FlutterwaveProvider({ secretKey, secretHash }) : null;
+      return secretKey && secretHash
+        ? new FlutterwaveProvider({ secretKey, secretHash, ...base("FLUTTERWAVE") })
+        : null;
     }
     case "paynow": {
       const integrationId = env("PAYNOW_INTEGRATION_ID");
       const integrationKey = env("PAYNOW_INTEGRATION_KEY");
       return integrationId && integrationKey
-        ? new PaynowProvider({ integrationId, integrationKey })
+        ? new PaynowProvider({ integrationId, integrationKey, ...base("PAYNOW") })
         : null;
     }
     case "mpesa": {
@@ -58,7 +72,9 @@ export function adapterFromEnv(id: string): PaymentProvider | null {
         callbackToken: env("MPESA_CALLBACK_TOKEN"),
       };
       return o.consumerKey && o.consumerSecret && o.shortcode && o.passkey && o.callbackToken
-        ? new MpesaProvider({ ...o } as ConstructorParameters<typeof MpesaProvider>[0])
+        ? new MpesaProvider(
+          { ...o, ...base("MPESA") } as ConstructorParameters<typeof MpesaProvider>[0],
+        )
         : null;
     }
     default:

@@ -58,7 +58,30 @@ export interface RefundInput {
   amountMinor: number;
   currency: string;
   reason: string;
+  /**
+   * Stable per refund (`mutambo-refund-<refund id>`): sent as the provider's documented
+   * idempotency header, or used to find a refund made before (providers without one), so a
+   * submission retried after a crash never refunds twice.
+   */
+  idempotencyKey: string;
 }
+
+/** A verified word from the provider on a refund (webhook or status poll). */
+export interface RefundEvent {
+  provider: string;
+  eventId: string;
+  providerRefundId: string;
+  /** The refunded payment's intent id, when the event names it (finds a refund whose id we have not stored yet). */
+  intentId: string | null;
+  status: "pending" | "succeeded" | "failed";
+  amountMinor: number | null;
+  reason: string | null;
+  payload: unknown;
+}
+
+export type RefundWebhookResult =
+  | { ok: true; refund: RefundEvent }
+  | { ok: false; reason: string };
 
 export interface RefundResult {
   refundId: string;
@@ -85,5 +108,15 @@ export interface PaymentProvider {
     options?: { now?: Date },
   ): Promise<WebhookResult>;
   refund(input: RefundInput): Promise<RefundResult>;
+  /** The provider's current status of a refund it accepted as pending (for the poll). */
+  refundStatus?(providerRefundId: string): Promise<RefundResult>;
+  /**
+   * A verified refund event from a webhook request, or null when the request is not about a
+   * refund (then verifyAndParseWebhook handles it as a payment event).
+   */
+  parseRefundWebhook?(
+    request: { headers: Headers; body: string },
+    options?: { now?: Date },
+  ): Promise<RefundWebhookResult | null>;
   fetchSettlementReport(range: { from: Date; to: Date }): Promise<SettlementLine[]>;
 }

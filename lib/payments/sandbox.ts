@@ -6,6 +6,7 @@ import type {
   CreatePaymentInput,
   PaymentProvider,
   ProviderEvent,
+  RefundInput,
   RefundResult,
   ReturnInfo,
   SettlementLine,
@@ -102,12 +103,17 @@ export class SandboxProvider implements PaymentProvider {
     };
   }
 
-  refund(): Promise<RefundResult> {
-    // The sandbox accepts every refund at once; the Money issue adds its refund API and ledger.
-    return Promise.resolve({ refundId: `re_${crypto.randomUUID()}`, status: "succeeded" });
+  refund(input?: RefundInput): Promise<RefundResult> {
+    // The sandbox accepts every refund at once; its refund id follows from our idempotency
+    // key, so a retried submission names the same refund.
+    const id = input?.idempotencyKey ?? crypto.randomUUID();
+    return Promise.resolve({ refundId: `re_${id}`, status: "succeeded" });
   }
 
-  /** Downloads the provider's settlement CSV for the range and reads its payment lines. */
+  refundStatus(providerRefundId: string): Promise<RefundResult> {
+    return Promise.resolve({ refundId: providerRefundId, status: "succeeded" });
+  }
+
   async fetchSettlementReport(range: { from: Date; to: Date }): Promise<SettlementLine[]> {
     const url = new URL("/sandbox-pay/api/settlements", this.baseUrl);
     url.searchParams.set("from", range.from.toISOString());

@@ -3,7 +3,7 @@
 // server's payment service claims (platform_admin); SQL decides everything.
 import { ApiError, rpc } from "../rest/mod.ts";
 import { jwtSecret } from "../config.ts";
-import type { PaymentMethod, PaymentProvider, ProviderEvent } from "./provider.ts";
+import type { PaymentMethod, PaymentProvider, ProviderEvent, RefundEvent } from "./provider.ts";
 import { SandboxProvider } from "./sandbox.ts";
 
 export const SERVICE_CLAIMS = { role: "platform_admin" } as const;
@@ -72,6 +72,22 @@ export async function applyEvent(event: ProviderEvent): Promise<ApplyOutcome> {
     type: event.type,
     amount_minor: event.amountMinor,
     currency: event.currency,
+    reason: event.reason,
+    payload: event.payload,
+  }, { claims: SERVICE_CLAIMS });
+}
+
+/** Applies a verified refund event once (SQL dedupes by provider event id). */
+export async function applyRefundEvent(
+  event: RefundEvent,
+): Promise<{ outcome: string; replay: boolean; refund_id: string; refund_status: string }> {
+  return await rpc("apply_refund_event", {
+    provider: event.provider,
+    provider_event_id: event.eventId,
+    provider_refund_id: event.providerRefundId,
+    status: event.status,
+    intent_id: event.intentId,
+    amount_minor: event.amountMinor,
     reason: event.reason,
     payload: event.payload,
   }, { claims: SERVICE_CLAIMS });

@@ -4,11 +4,12 @@
 // source) with the secrets from env vars (lib/payments/adapters.ts lists them); anything
 // refused is logged with api.log_webhook_rejection and answered 401, never applied. A
 // verified event is applied once by api.apply_payment_event, as the sandbox's are: replays
-// and out-of-order events leave one outcome. A 2xx is sent only once the event is stored.
+// and out-of-order events leave one outcome. Refund events (parseRefundWebhook) are applied by
+// api.apply_refund_event the same way. A 2xx is sent only once the event is stored.
 import type { Handlers } from "../../lib/fresh/mod.ts";
 import type { WebhookResult } from "../../lib/payments/provider.ts";
 import { ApiError } from "../../lib/rest/mod.ts";
-import { applyEvent, logRejection } from "../../lib/payments/service.ts";
+import { applyEvent, applyRefundEvent, logRejection } from "../../lib/payments/service.ts";
 import { ADAPTER_IDS, adapterFromEnv } from "../../lib/payments/adapters.ts";
 
 interface WebhookRequest {
@@ -43,6 +44,23 @@ export const handler: Handlers = {
     // M-Pesa also checks the callback URL's token and the sender's address
     const request: WebhookRequest = { headers: ctx.req.headers, body, url: ctx.req.url };
     if (addr && "hostname" in addr) request.remoteIp = addr.hostname;
+    // refund events (Stripe refund.*, Paystack refund.*) come to the same URL
+    const refund = provider.parseRefundWebhook ? await provider.parseRefundWebhook(request) : null;
+    if (refund && !refund.ok) {
+      await logRejection(id, refund.reason, { signature, body });
+      return Response.json({ error: refund.reason }, { status: 401 });
+    }
+    if (refund?.ok) {
+      try {
+        return Response.json({ received: true, ...(await applyRefundEvent(refund.refund)) });
+      } catch (e) {
+        if (e instanceof ApiError && e.status < 500) {
+          await logRejection(id, e.message, { signature, body });
+          return Response.json({ error: e.message }, { status: 400 });
+        }
+        throw e;
+      }
+    }
     const verified = await (provider.verifyAndParseWebhook as Verify)(request);
     if (!verified.ok) {
       await logRejection(id, verified.reason, { signature, body });

@@ -31,7 +31,7 @@ function countingSandbox() {
           return Promise.reject(new Error("Sandbox refund API unreachable"));
         }
         calls.push(input);
-        return sandbox.refund();
+        return sandbox.refund(input);
       },
     });
   };
@@ -144,6 +144,7 @@ Deno.test("refund worker: confirmed once, retried after a provider failure, ledg
       amountMinor: 500,
       currency: "USD",
       reason: "Partial goodwill",
+      idempotencyKey: `mutambo-refund-${partial}`,
     });
     const emails = one(
       await sql`select count(*)::int as n from core.outbox

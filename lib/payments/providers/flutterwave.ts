@@ -2,7 +2,10 @@
 // hash is sent back verbatim in the `verif-hash` header (compare, no HMAC). `charge.completed`
 // with data.status "successful" is paid, "failed" failed; data.tx_ref is our intent id,
 // data.id Flutterwave's transaction id, data.amount in MAJOR units (converted here).
-// Payments: POST /v3/payments (hosted link); refunds: POST /v3/transactions/<id>/refund.
+// Payments: POST /v3/payments (hosted link); refunds: POST /v3/transactions/<id>/refund with
+// the `X-Idempotency-Key` header Flutterwave documents for its POST endpoints (a repeat with
+// the same key returns the first response, marked X-Idempotency-Cache-Hit: true), polled with
+// GET /v3/refunds/<id> (status "completed" is done).
 import type {
   CreatedPayment,
   CreatePaymentInput,
@@ -14,6 +17,15 @@ import type {
   WebhookResult,
 } from "../provider.ts";
 import { sameText, toMinor } from "./crypto.ts";
+
+/** Flutterwave's refund status in our three words. */
+function refundStatus(status: unknown): RefundResult["status"] {
+  return status === "completed" || status === "successful"
+    ? "succeeded"
+    : status === "failed"
+    ? "failed"
+    : "pending";
+}
 
 export interface FlutterwaveOptions {
   secretKey: string;
@@ -36,11 +48,20 @@ export class FlutterwaveProvider implements PaymentProvider {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async #post(path: string, body: unknown): Promise<Record<string, unknown>> {
+  async #post(
+    path: string,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<Record<string, unknown>> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#key}`,
+      "content-type": "application/json",
+    };
+    if (idempotencyKey) headers["x-idempotency-key"] = idempotencyKey;
     const res = await this.#fetch(`${this.#base}${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${this.#key}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
+      method: body === undefined ? "GET" : "POST",
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
     });
     const json = await res.json() as {
       status?: string;
@@ -118,17 +139,19 @@ export class FlutterwaveProvider implements PaymentProvider {
 
   async refund(input: RefundInput & { transactionId?: string }): Promise<RefundResult> {
     const data = await this.#post(
-      `/v3/transactions/${input.transactionId ?? input.intentId}/refund`,
+      `/v3/transactions/${encodeURIComponent(input.transactionId ?? input.intentId)}/refund`,
       {
         amount: (input.amountMinor / 100).toFixed(2),
         comments: input.reason,
       },
+      input.idempotencyKey,
     );
-    const status = String(data.status ?? "");
-    return {
-      refundId: String(data.id),
-      status: status === "completed" ? "succeeded" : status === "failed" ? "failed" : "pending",
-    };
+    return { refundId: String(data.id), status: refundStatus(data.status) };
+  }
+
+  async refundStatus(providerRefundId: string): Promise<RefundResult> {
+    const data = await this.#post(`/v3/refunds/${encodeURIComponent(providerRefundId)}`);
+    return { refundId: String(data.id ?? providerRefundId), status: refundStatus(data.status) };
   }
 
   fetchSettlementReport(): Promise<SettlementLine[]> {

@@ -6,6 +6,9 @@
 // other code failed. Daraja does not sign callbacks, so the source is checked: the callback
 // URL carries a secret token (compared here) and the sender must be one of Safaricom's
 // published callback IPs (checked when the server knows the peer address).
+// Refunds are not made here: Daraja's Reversal API needs an initiator with its own
+// credentials and answers asynchronously; Daraja documents no idempotency header, so a
+// reversal would be deduped by its TransactionID (the receipt number) if it is ever added.
 import type {
   CreatedPayment,
   CreatePaymentInput,

@@ -5,7 +5,8 @@
 // SHA512 of every other value concatenated in the order sent, then the integration key,
 // as UPPERCASE hex. Status "Paid" (or "Awaiting Delivery"/"Delivered") is paid,
 // "Cancelled" cancelled, "Failed"/"Disputed" failed. Amounts are decimal major units.
-// Paynow has no refund API: refunds are done by the merchant and confirmed by hand.
+// Paynow has no refund API (so no idempotency header either): refunds are done by the merchant
+// in the Paynow dashboard and confirmed by hand; the refund worker leaves them requested.
 import type {
   CreatedPayment,
   CreatePaymentInput,
@@ -38,14 +39,16 @@ export class PaynowProvider implements PaymentProvider {
   #key: string;
   #base: string;
   #fetch: typeof fetch;
-  #currency: string;
+  #currency: string | null;
 
   constructor(options: PaynowOptions) {
     this.#idv = options.integrationId;
     this.#key = options.integrationKey;
     this.#base = options.baseUrl ?? "https://www.paynow.co.zw";
     this.#fetch = options.fetch ?? fetch;
-    this.#currency = options.currency ?? "USD";
+    // Paynow's status updates do not name a currency: unless the integration's is given, the
+    // attempt's currency stands (USD and ZiG integrations are separate Paynow integrations)
+    this.#currency = options.currency ?? null;
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {

@@ -4,17 +4,28 @@
 // body is signed with `x-paystack-signature`: hex HMAC-SHA512 of the body with the secret
 // key. `charge.success` means paid; data.reference is our intent id, data.id Paystack's
 // transaction id. Refunds: POST /refund {transaction, amount}.
+// Idempotency: Paystack documents no idempotency header for POST /refund, so a retried
+// submission is deduped by reference: our key (stable per refund) goes into merchant_note, and
+// before creating a refund we list the transaction's refunds (GET /refund?transaction=…) and
+// return the one carrying that key. Refund status: GET /refund/<id>; the webhook events
+// refund.pending / refund.processing / refund.processed / refund.failed report it.
 import type {
   CreatedPayment,
   CreatePaymentInput,
   PaymentProvider,
   RefundInput,
   RefundResult,
+  RefundWebhookResult,
   ReturnInfo,
   SettlementLine,
   WebhookResult,
 } from "../provider.ts";
 import { hmacHex, sameText } from "./crypto.ts";
+
+/** Paystack's refund status in our three words. */
+function refundStatus(status: unknown): RefundResult["status"] {
+  return status === "processed" ? "succeeded" : status === "failed" ? "failed" : "pending";
+}
 
 export interface PaystackOptions {
   secretKey: string;
@@ -34,11 +45,11 @@ export class PaystackProvider implements PaymentProvider {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async #call(path: string, body: unknown): Promise<Record<string, unknown>> {
+  async #call(path: string, body?: unknown): Promise<Record<string, unknown>> {
     const res = await this.#fetch(`${this.#base}${path}`, {
-      method: "POST",
+      method: body === undefined ? "GET" : "POST",
       headers: { authorization: `Bearer ${this.#secret}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
     });
     const json = await res.json() as {
       status?: boolean;
@@ -75,19 +86,28 @@ export class PaystackProvider implements PaymentProvider {
     };
   }
 
-  async verifyAndParseWebhook(request: { headers: Headers; body: string }): Promise<WebhookResult> {
+  async #verified(request: { headers: Headers; body: string }): Promise<
+    | { ok: true; payload: { event?: string; data: Record<string, unknown> } }
+    | { ok: false; reason: string }
+  > {
     const signature = request.headers.get("x-paystack-signature") ?? "";
     if (!signature) return { ok: false, reason: "Missing x-paystack-signature header" };
     const expected = await hmacHex("SHA-512", this.#secret, request.body);
     if (!sameText(signature.toLowerCase(), expected)) {
       return { ok: false, reason: "Bad Paystack signature" };
     }
-    let payload: { event?: string; data?: Record<string, unknown> };
     try {
-      payload = JSON.parse(request.body);
+      const payload = JSON.parse(request.body);
+      return { ok: true, payload: { ...payload, data: payload.data ?? {} } };
     } catch {
       return { ok: false, reason: "Body is not JSON" };
     }
+  }
+
+  async verifyAndParseWebhook(request: { headers: Headers; body: string }): Promise<WebhookResult> {
+    const verified = await this.#verified(request);
+    if (!verified.ok) return verified;
+    const payload = verified.payload;
     const data = payload.data ?? {};
     const type = payload.event === "charge.success"
       ? "succeeded"
@@ -113,16 +133,58 @@ export class PaystackProvider implements PaymentProvider {
   }
 
   async refund(input: RefundInput): Promise<RefundResult> {
+    const marker = `[${input.idempotencyKey}]`;
+    const listed = await this.#call(
+      `/refund?transaction=${encodeURIComponent(input.intentId)}&perPage=100`,
+    ) as unknown as Record<string, unknown>[] | Record<string, unknown>;
+    const earlier = (Array.isArray(listed) ? listed : []).find((r) =>
+      String(r.merchant_note ?? "").includes(marker)
+    );
+    if (earlier) return { refundId: String(earlier.id), status: refundStatus(earlier.status) };
     const data = await this.#call("/refund", {
       transaction: input.intentId,
       amount: input.amountMinor,
       currency: input.currency,
-      merchant_note: input.reason,
+      merchant_note: `${input.reason.slice(0, 200)} ${marker}`,
     });
-    const status = String(data.status ?? "pending");
+    return { refundId: String(data.id), status: refundStatus(data.status) };
+  }
+
+  async refundStatus(providerRefundId: string): Promise<RefundResult> {
+    const data = await this.#call(`/refund/${encodeURIComponent(providerRefundId)}`);
+    return { refundId: String(data.id ?? providerRefundId), status: refundStatus(data.status) };
+  }
+
+  async parseRefundWebhook(
+    request: { headers: Headers; body: string },
+  ): Promise<RefundWebhookResult | null> {
+    const verified = await this.#verified(request);
+    if (!verified.ok) return verified;
+    const { event, data } = verified.payload;
+    if (!event?.startsWith("refund.")) return null;
+    const id = data.id ?? data.refund_reference;
+    if (id === undefined || id === null) {
+      return { ok: false, reason: `Paystack ${event} has no refund id` };
+    }
+    const status = event === "refund.processed"
+      ? "succeeded"
+      : event === "refund.failed"
+      ? "failed"
+      : "pending";
     return {
-      refundId: String(data.id),
-      status: status === "processed" ? "succeeded" : status === "failed" ? "failed" : "pending",
+      ok: true,
+      refund: {
+        provider: this.id,
+        eventId: `${event}:${id}`,
+        providerRefundId: String(id),
+        intentId: typeof data.transaction_reference === "string"
+          ? data.transaction_reference
+          : null,
+        status,
+        amountMinor: typeof data.amount === "number" ? data.amount : null,
+        reason: status === "failed" ? `Paystack refund failed: ${String(data.status ?? "")}` : null,
+        payload: verified.payload,
+      },
     };
   }
 

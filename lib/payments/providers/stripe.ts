@@ -4,13 +4,18 @@
 // libraries). payment_intent.succeeded / payment_intent.payment_failed carry the
 // PaymentIntent (data.object.id is our intent id, amount in the smallest unit, currency in
 // lowercase). Payments are created as Checkout Sessions (POST /v1/checkout/sessions, form
-// encoded); refunds with POST /v1/refunds.
+// encoded); refunds with POST /v1/refunds carrying Stripe's documented `Idempotency-Key`
+// header (https://docs.stripe.com/api/idempotent_requests: a retry with the same key returns
+// the first result), polled with GET /v1/refunds/<id>, and reported by the refund.created /
+// refund.updated / refund.failed events (data.object is the Refund: id, status pending /
+// requires_action / succeeded / failed / canceled, amount, payment_intent).
 import type {
   CreatedPayment,
   CreatePaymentInput,
   PaymentProvider,
   RefundInput,
   RefundResult,
+  RefundWebhookResult,
   ReturnInfo,
   SettlementLine,
   WebhookResult,
@@ -18,6 +23,28 @@ import type {
 import { hmacHex, sameText } from "./crypto.ts";
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
+
+const REFUND_EVENTS = [
+  "refund.created",
+  "refund.updated",
+  "refund.failed",
+  "charge.refund.updated",
+];
+
+interface StripeEvent {
+  id?: string;
+  type?: string;
+  data?: { object?: Record<string, unknown> };
+}
+
+/** Stripe's refund status in our three words (requires_action waits like pending). */
+function refundStatus(status: unknown): RefundResult["status"] {
+  return status === "succeeded"
+    ? "succeeded"
+    : status === "failed" || status === "canceled"
+    ? "failed"
+    : "pending";
+}
 
 export interface StripeOptions {
   secretKey: string;
@@ -40,13 +67,19 @@ export class StripeProvider implements PaymentProvider {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async #post(path: string, form: Record<string, string>): Promise<Record<string, unknown>> {
+  async #post(
+    path: string,
+    form: Record<string, string>,
+    idempotencyKey?: string,
+  ): Promise<Record<string, unknown>> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#key}`,
+      "content-type": "application/x-www-form-urlencoded",
+    };
+    if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
     const res = await this.#fetch(`${this.#base}${path}`, {
       method: "POST",
-      headers: {
-        authorization: `Bearer ${this.#key}`,
-        "content-type": "application/x-www-form-urlencoded",
-      },
+      headers,
       body: new URLSearchParams(form).toString(),
     });
     const json = await res.json() as Record<string, unknown> & { error?: { message?: string } };
@@ -76,10 +109,11 @@ export class StripeProvider implements PaymentProvider {
     return { intentId: url.searchParams.get("payment_intent"), hint: "unknown" };
   }
 
-  async verifyAndParseWebhook(
+  /** The signed event, or why it is refused. */
+  async #verified(
     request: { headers: Headers; body: string },
-    options: { now?: Date } = {},
-  ): Promise<WebhookResult> {
+    options: { now?: Date },
+  ): Promise<{ ok: true; event: StripeEvent } | { ok: false; reason: string }> {
     const header = request.headers.get("stripe-signature") ?? "";
     const parts = header.split(",").map((p) => p.trim().split("=", 2) as [string, string]);
     const t = parts.find(([k]) => k === "t")?.[1];
@@ -95,20 +129,34 @@ export class StripeProvider implements PaymentProvider {
     if (!v1s.some((v) => sameText(v, expected))) {
       return { ok: false, reason: "Bad Stripe signature" };
     }
-    let event: { id?: string; type?: string; data?: { object?: Record<string, unknown> } };
     try {
-      event = JSON.parse(request.body);
+      return { ok: true, event: JSON.parse(request.body) };
     } catch {
       return { ok: false, reason: "Body is not JSON" };
     }
+  }
+
+  async verifyAndParseWebhook(
+    request: { headers: Headers; body: string },
+    options: { now?: Date } = {},
+  ): Promise<WebhookResult> {
+    const verified = await this.#verified(request, options);
+    if (!verified.ok) return verified;
+    const event = verified.event;
     const obj = event.data?.object ?? {};
-    const type = event.type === "payment_intent.succeeded"
+    // Checkout Sessions (what createPayment makes) report checkout.session.completed with
+    // payment_status "paid" and checkout.session.expired; the PaymentIntent events are kept
+    // for intents whose id we recorded (a session that already had its payment_intent).
+    const session = event.type?.startsWith("checkout.session.");
+    const type = event.type === "payment_intent.succeeded" ||
+        (event.type === "checkout.session.completed" && obj.payment_status === "paid")
       ? "succeeded"
       : event.type === "payment_intent.payment_failed"
       ? "failed"
-      : event.type === "payment_intent.canceled"
+      : event.type === "payment_intent.canceled" || event.type === "checkout.session.expired"
       ? "cancelled"
       : null;
+    const received = session ? obj.amount_total : obj.amount_received;
     if (!type || typeof event.id !== "string" || typeof obj.id !== "string") {
       return { ok: false, reason: `Unsupported Stripe event ${event.type}` };
     }
@@ -120,8 +168,8 @@ export class StripeProvider implements PaymentProvider {
         eventId: event.id,
         intentId: obj.id,
         type,
-        amountMinor: typeof obj.amount_received === "number" && type === "succeeded"
-          ? obj.amount_received
+        amountMinor: typeof received === "number" && type === "succeeded"
+          ? received
           : typeof obj.amount === "number"
           ? obj.amount
           : null,
@@ -137,11 +185,52 @@ export class StripeProvider implements PaymentProvider {
       payment_intent: input.intentId,
       amount: String(input.amountMinor),
       "metadata[reason]": input.reason,
-    });
-    const status = String(r.status);
+      "metadata[mutambo_refund]": input.idempotencyKey,
+    }, input.idempotencyKey);
+    return { refundId: String(r.id), status: refundStatus(r.status) };
+  }
+
+  async refundStatus(providerRefundId: string): Promise<RefundResult> {
+    const res = await this.#fetch(
+      `${this.#base}/v1/refunds/${encodeURIComponent(providerRefundId)}`,
+      { headers: { authorization: `Bearer ${this.#key}` } },
+    );
+    const r = await res.json() as Record<string, unknown> & { error?: { message?: string } };
+    if (!res.ok) {
+      throw new Error(`Stripe refund ${providerRefundId}: ${r.error?.message ?? res.status}`);
+    }
+    return { refundId: String(r.id), status: refundStatus(r.status) };
+  }
+
+  async parseRefundWebhook(
+    request: { headers: Headers; body: string },
+    options: { now?: Date } = {},
+  ): Promise<RefundWebhookResult | null> {
+    const verified = await this.#verified(request, options);
+    if (!verified.ok) return verified;
+    const event = verified.event;
+    const obj = event.data?.object ?? {};
+    if (!REFUND_EVENTS.includes(String(event.type)) || obj.object !== "refund") return null;
+    if (typeof event.id !== "string" || typeof obj.id !== "string") {
+      return { ok: false, reason: `Malformed Stripe event ${event.type}` };
+    }
+    const status = refundStatus(obj.status);
     return {
-      refundId: String(r.id),
-      status: status === "succeeded" ? "succeeded" : status === "failed" ? "failed" : "pending",
+      ok: true,
+      refund: {
+        provider: this.id,
+        eventId: event.id,
+        providerRefundId: obj.id,
+        intentId: typeof obj.payment_intent === "string" ? obj.payment_intent : null,
+        status,
+        amountMinor: typeof obj.amount === "number" ? obj.amount : null,
+        reason: status === "failed"
+          ? `Stripe refund ${String(obj.status)}: ${
+            String(obj.failure_reason ?? "no reason given")
+          }`
+          : null,
+        payload: event,
+      },
     };
   }
 
