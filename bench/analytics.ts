@@ -288,7 +288,7 @@ for (const round of ["refresh 1", "refresh 2 (concurrently)"]) {
 // ---- the example queries of sql/analytics/README.md, as the analyst role ----------------
 const readme = await Deno.readTextFile(new URL("../sql/analytics/README.md", import.meta.url));
 const examples = readme.slice(readme.indexOf("## Example queries"));
-const queries = [...examples.matchAll(/\n([^\n]+):\n```sql\n([\s\S]*?)```/g)].map((m) => ({
+const queries = [...examples.matchAll(/\n([^\n]+):\n\s*```sql\n([\s\S]*?)```/g)].map((m) => ({
   title: m[1]!.trim(),
   text: m[2]!.trim().replace(/;\s*$/, ""),
 }));

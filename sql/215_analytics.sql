@@ -111,6 +111,12 @@ create unique index payment_method_mix_key on analytics.payment_method_mix (day,
 
 -- Buyer geography from the only place it is collected: the buyer's phone number's calling
 -- code ("263" Zimbabwe). Numbers without one ("07…") count as "local"; no phone: "none".
+-- Written set-based so the refresh stays well under a second at a million tickets (it took
+-- ~5 s when each paid order ran a correlated LIKE search over the codes and a correlated
+-- count of its items): the longest matching code is found by three hash lookups on the
+-- phone's first 3, 2 and 1 digits (at most one code of each length can match; the longest
+-- wins, as before), and tickets are counted by one hash join of the order
+-- items onto the paid orders, grouped straight to (event, code) instead of per order.
 create materialized view analytics.buyer_geography as
 with codes (calling_code, country) as (
   values ('263', 'ZW'), ('27', 'ZA'), ('260', 'ZM'), ('267', 'BW'), ('258', 'MZ'), ('265', 'MW'), ('264', 'NA'),
@@ -118,21 +124,31 @@ with codes (calling_code, country) as (
          ('233', 'GH'), ('243', 'CD'), ('244', 'AO'), ('251', 'ET'), ('20', 'EG'), ('44', 'GB'), ('1', 'US/CA'),
          ('61', 'AU'), ('971', 'AE'), ('86', 'CN'), ('91', 'IN')
 ),
-buyers as (
+buyers as materialized (
   select o.org_id, o.event_id, o.id,
-         (select count(*) from core.order_items i where i.order_id = o.id and i.kind = 'admission') as tickets,
          case when o.buyer_phone is null then 'none'
-              when o.buyer_phone like '+%' then
-                coalesce((select c.calling_code from codes c where substr(o.buyer_phone, 2) like c.calling_code || '%'
-                          order by length(c.calling_code) desc limit 1), 'other')
+              when o.buyer_phone like '+%' then coalesce(c3.calling_code, c2.calling_code, c1.calling_code, 'other')
               else 'local' end as calling_code
   from core.orders o
+  left join codes c3 on o.buyer_phone like '+%' and c3.calling_code = substr(o.buyer_phone, 2, 3)
+  left join codes c2 on o.buyer_phone like '+%' and c2.calling_code = substr(o.buyer_phone, 2, 2)
+  left join codes c1 on o.buyer_phone like '+%' and c1.calling_code = substr(o.buyer_phone, 2, 1)
   where o.status = 'paid'
+),
+per_code as (
+  select b.org_id, b.event_id, b.calling_code, count(*) as orders from buyers b group by 1, 2, 3
+),
+per_code_tickets as (
+  select b.event_id, b.calling_code, count(*) as tickets
+  from buyers b join core.order_items i on i.order_id = b.id
+  where i.kind = 'admission'
+  group by 1, 2
 )
-select b.org_id, b.event_id, b.calling_code, coalesce(c.country, b.calling_code) as country,
-       count(*)::bigint as orders, sum(b.tickets)::bigint as tickets
-from buyers b left join codes c on c.calling_code = b.calling_code
-group by 1, 2, 3, 4;
+select p.org_id, p.event_id, p.calling_code, coalesce(c.country, p.calling_code) as country,
+       p.orders::bigint as orders, coalesce(t.tickets, 0)::bigint as tickets
+from per_code p
+left join per_code_tickets t on t.event_id = p.event_id and t.calling_code = p.calling_code
+left join codes c on c.calling_code = p.calling_code;
 create unique index buyer_geography_key on analytics.buyer_geography (event_id, calling_code);
 
 -- Who may read: analysts, all views of this schema, and nothing else.
