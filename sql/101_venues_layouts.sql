@@ -79,10 +79,16 @@ create table core.seats (
   distance real not null default 0, -- to the section's focal point; smaller is better
   attributes text[] not null default '{}'
     check (attributes <@ array['accessible', 'companion', 'restricted_view', 'aisle']::text[]),
+  -- The seat's own price zone, overriding its section's (a front row or a block of seats
+  -- priced apart); null: the section's zone. Always a zone of the same layout version
+  -- (api.set_seat_zone and api.import_layout check it).
+  price_zone_id uuid references core.price_zones (id) on delete set null,
   unique (section_id, row_label, seat_number),
   unique (section_id, row_index, seat_index)
 );
 create index seats_org_idx on core.seats (org_id);
+create index seats_zone_idx on core.seats (price_zone_id) where price_zone_id is not null;
+comment on column core.seats.price_zone_id is 'The seat''s own price zone (overrides the section''s); null: the section''s zone.';
 
 select core.enable_tenant_rls('core.venues');
 select core.enable_tenant_rls('core.layouts');
@@ -473,7 +479,8 @@ end
 $$;
 comment on function api.publish_layout_version(uuid) is 'Freezes a draft layout version so events can be created from it. Returns its total capacity. Errors: PT404, PT403, PT409 already published, PT422 empty.';
 
--- Copies a layout version (zones, sections, seats: set-based) into a new draft version.
+-- Copies a layout version (zones, sections, seats with their own zones: set-based) into a
+-- new draft version.
 create function api.copy_layout_version(layout_version_id uuid)
 returns uuid
 language plpgsql volatile
@@ -507,14 +514,16 @@ begin
     from core.sections s join sm on sm.old = s.id left join zm on zm.old = s.price_zone_id
     returning 1
   )
-  insert into core.seats (org_id, section_id, row_label, row_index, seat_index, seat_number, x, y, distance, attributes)
-  select st.org_id, sm.new, st.row_label, st.row_index, st.seat_index, st.seat_number, st.x, st.y, st.distance, st.attributes
-  from core.seats st join sm on sm.old = st.section_id
+  insert into core.seats (org_id, section_id, row_label, row_index, seat_index, seat_number, x, y, distance, attributes,
+                          price_zone_id)
+  select st.org_id, sm.new, st.row_label, st.row_index, st.seat_index, st.seat_number, st.x, st.y, st.distance, st.attributes,
+         zm.new
+  from core.seats st join sm on sm.old = st.section_id left join zm on zm.old = st.price_zone_id
   where (select count(*) from zi) >= 0 and (select count(*) from si) >= 0;
   return nid;
 end
 $$;
-comment on function api.copy_layout_version(uuid) is 'Starts a new draft version of a layout as a copy of the given version (to edit without touching events made from earlier versions). Returns the new version id. Errors: PT404, PT403.';
+comment on function api.copy_layout_version(uuid) is 'Starts a new draft version of a layout as a copy of the given version, seat price zones included (to edit without touching events made from earlier versions). Returns the new version id. Errors: PT404, PT403.';
 
 create function api.layout_sections(layout_version_id uuid)
 returns table (id uuid, name text, kind text, capacity int, price_zone text, rows int, version int, status text)

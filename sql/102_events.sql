@@ -119,6 +119,9 @@ create table core.event_seats (
   y real,
   distance real not null default 0,
   attributes text[] not null default '{}',
+  -- The seat's own price zone, copied from the layout seat's (null: the section's zone).
+  -- A place's zone is coalesce(event_seats.price_zone_id, event_sections.price_zone_id).
+  price_zone_id uuid references core.event_price_zones (id) on delete set null,
   state text not null default 'open' check (state in ('open', 'sold', 'blocked')),
   hold_id uuid,
   held_until timestamptz not null default '-infinity',
@@ -129,6 +132,7 @@ create index event_seats_open_idx on core.event_seats (event_section_id, held_un
 create index event_seats_hold_idx on core.event_seats (hold_id) where hold_id is not null;
 create index event_seats_event_idx on core.event_seats (event_id);
 create index event_seats_org_idx on core.event_seats (org_id);
+create index event_seats_zone_idx on core.event_seats (price_zone_id) where price_zone_id is not null;
 comment on table core.event_seats is 'An event''s places: seats of seated sections and admission units of standing sections. Free = open and held_until <= now().';
 
 -- Cached sold counts per section, refreshed by the every-minute job and after each event
@@ -176,7 +180,8 @@ end
 $$;
 comment on function core.refresh_section_counts(uuid) is 'Recounts sold/blocked places per section (one event, or every event on sale). Run by the every-minute job.';
 
--- Copies a published layout version into an event's inventory, set-based.
+-- Copies a published layout version into an event's inventory, set-based: zones, sections,
+-- seats with their own zones (mapped to the event's copies of the zones), standing units.
 create function core.copy_layout_into_event(ev uuid, lv uuid) returns int
 language plpgsql volatile
 as $$
@@ -200,12 +205,13 @@ begin
     returning 1
   )
   insert into core.event_seats (org_id, event_id, event_section_id, row_label, row_index, seat_index, seat_number, x, y,
-                                distance, attributes)
-  select org, ev, sm.new, st.row_label, st.row_index, st.seat_index, st.seat_number, st.x, st.y, st.distance, st.attributes
-  from sm join core.seats st on st.section_id = sm.id
+                                distance, attributes, price_zone_id)
+  select org, ev, sm.new, st.row_label, st.row_index, st.seat_index, st.seat_number, st.x, st.y, st.distance, st.attributes,
+         sz.new
+  from sm join core.seats st on st.section_id = sm.id left join zm sz on sz.old = st.price_zone_id
   where sm.kind = 'seated' and (select count(*) from zi) >= 0 and (select count(*) from si) >= 0
   union all
-  select org, ev, sm.new, null, null, null, null, null, null, 0, '{}'
+  select org, ev, sm.new, null, null, null, null, null, null, 0, '{}', null
   from sm, generate_series(1, sm.capacity) g
   where sm.kind = 'standing';
   get diagnostics n = row_count;

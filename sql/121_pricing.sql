@@ -5,7 +5,8 @@
 --      gets a ticket type (the hold line's type; a seat held without a type gets the event's
 --      default type for its zone: the visible admission type priced there, first by sort and
 --      creation) and a BASE price: the type's price in the place's price zone (add-ons: their
---      own price);
+--      own price). A place's zone is its own (a seat priced apart from its section, set in
+--      the layout designer by row or seat) or else its section's;
 --   2. places with the same type, section and base price form a ticket line; the unit price
 --      of the line then goes through these steps, each its own quote line with a reason:
 --        a. date rule (early bird / late price): of the rules whose window contains now(),
@@ -152,7 +153,18 @@ create function core.pct_text(p numeric) returns text
 language sql immutable
 as $$ select case when p > 0 then '+' else '−' end || trim(to_char(abs(p), 'FM9999990.###'), '.') || ' %' $$;
 
--- The visible admission type a seat held without a type is sold as.
+-- The visible admission type a place of this zone held without a type is sold as.
+create function core.default_zone_ticket_type(zone uuid) returns uuid
+language sql stable
+as $$
+  select tt.id from core.ticket_type_prices p
+  join core.ticket_types tt on tt.id = p.ticket_type_id
+  where p.event_price_zone_id = zone and tt.active and not tt.hidden and tt.kind = 'admission'
+  order by tt.sort, tt.created_at, tt.name
+  limit 1
+$$;
+
+-- The same for a section's own zone.
 create function core.default_ticket_type(section uuid) returns uuid
 language sql stable
 as $$
@@ -287,27 +299,29 @@ begin
 
   -- 1. the units: admissions (held places, matched to the hold's lines) and add-ons
   select coalesce(sum(quantity), 0) into expected from core.hold_items where hold_id = h.id and kind <> 'addon';
+  -- Each place is priced in its own zone: the seat's, else its section's.
   with items as (
-    select i.id, i.kind, i.event_section_id, i.quantity,
-           coalesce(i.ticket_type_id, core.default_ticket_type(i.event_section_id)) as tt_id,
+    select i.id, i.kind, i.event_section_id, i.quantity, i.ticket_type_id,
            sum(i.quantity) over (partition by i.event_section_id order by i.id) - i.quantity as start_n
     from core.hold_items i where i.hold_id = h.id and i.kind <> 'addon'
   ), pl as (
     select es.id, es.event_section_id, es.row_label, es.seat_number,
+           coalesce(es.price_zone_id, sec.price_zone_id) as zone_id,
            row_number() over (partition by es.event_section_id order by es.row_index, es.seat_index, es.id) as rn
-    from core.event_seats es
+    from core.event_seats es join core.event_sections sec on sec.id = es.event_section_id
     where es.hold_id = h.id and ((es.state = 'open' and es.held_until > now()) or (es.state = 'sold' and es.order_id is not null))
   ), u as (
-    select 'admission' as kind, it.tt_id, pl.event_section_id as section_id, pl.id as seat_id,
+    select 'admission' as kind, coalesce(it.ticket_type_id, core.default_zone_ticket_type(pl.zone_id)) as tt_id,
+           pl.event_section_id as section_id, pl.zone_id, pl.id as seat_id,
            case when pl.row_label is not null then pl.row_label || pl.seat_number end as label, pl.rn, it.id as item
     from pl join items it on it.event_section_id = pl.event_section_id and pl.rn > it.start_n and pl.rn <= it.start_n + it.quantity
     union all
-    select 'addon', i.ticket_type_id, null::uuid, null::bigint, null, g2, i.id
+    select 'addon', i.ticket_type_id, null::uuid, null::uuid, null::bigint, null, g2, i.id
     from core.hold_items i, generate_series(1, i.quantity) g2 where i.hold_id = h.id and i.kind = 'addon'
   )
   select coalesce(jsonb_agg(jsonb_build_object(
            'kind', u.kind, 'ticket_type_id', u.tt_id, 'ticket_type', tt.name, 'section_id', u.section_id,
-           'section', s.name, 'zone', z.name, 'seat_id', u.seat_id, 'label', u.label,
+           'section', s.name, 'zone_id', u.zone_id, 'zone', z.name, 'seat_id', u.seat_id, 'label', u.label,
            'base_minor', case when u.kind = 'addon' then tt.price_minor else pr.price_minor end)
          order by u.kind, u.section_id, u.rn), '[]'),
          count(*) filter (where u.kind = 'admission')
@@ -315,8 +329,8 @@ begin
   from u
   left join core.ticket_types tt on tt.id = u.tt_id
   left join core.event_sections s on s.id = u.section_id
-  left join core.event_price_zones z on z.id = s.price_zone_id
-  left join core.ticket_type_prices pr on pr.ticket_type_id = u.tt_id and pr.event_price_zone_id = s.price_zone_id;
+  left join core.event_price_zones z on z.id = u.zone_id
+  left join core.ticket_type_prices pr on pr.ticket_type_id = u.tt_id and pr.event_price_zone_id = u.zone_id;
 
   if places <> expected then
     raise exception 'Your hold expired; start again' using errcode = 'PT410';
@@ -325,7 +339,10 @@ begin
     raise exception 'This hold is empty: choose tickets first' using errcode = 'PT422';
   end if;
   select v2 into v from jsonb_array_elements(units) v2 where v2 ->> 'ticket_type_id' is null or v2 ->> 'base_minor' is null limit 1;
-  if v is not null then
+  if v is not null and v ->> 'label' is not null and v ->> 'ticket_type_id' is not null then
+    raise exception 'Ticket type % is not sold in zone % (seat % in %)', v ->> 'ticket_type', coalesce(v ->> 'zone', 'none'),
+      v ->> 'label', v ->> 'section' using errcode = 'PT422';
+  elsif v is not null then
     raise exception 'Section % has no ticket type on sale for its zone', coalesce(v ->> 'section', v ->> 'ticket_type', '?')
       using errcode = 'PT422';
   end if;
@@ -351,9 +368,14 @@ begin
            (x.base_minor)::bigint as base, count(*)::int as qty
     from jsonb_to_recordset(units) as x(kind text, ticket_type_id text, ticket_type text, section_id text, section text,
                                         zone text, base_minor bigint)
-    group by 1, 2, 3, 4, 5, 6, 7 order by 1, 5, 3
+    group by 1, 2, 3, 4, 5, 6, 7 order by 1, 5, 3, 6
   loop
-    label := g.ticket_type || case when g.section is not null then ', ' || g.section else '' end;
+    -- Places priced in a zone other than their section's say so ("Adult, Stand (Silver)").
+    label := g.ticket_type || case when g.section is not null then ', ' || g.section else '' end
+             || case when g.kind = 'admission' and g.zone is distinct from
+                       (select z.name from core.event_sections s join core.event_price_zones z on z.id = s.price_zone_id
+                        where s.id = g.section_id)
+                     then ' (' || coalesce(g.zone, 'no zone') || ')' else '' end;
     if complimentary then
       unit := 0;
       lines := lines || jsonb_build_object('kind', 'ticket', 'description', label, 'ticket_type_id', g.tt_id,
@@ -438,6 +460,7 @@ begin
     taxable := taxable || to_jsonb(unit * g.qty);
     units := (select jsonb_agg(case when (x ->> 'kind') = g.kind and (x ->> 'ticket_type_id')::uuid = g.tt_id
                                       and (x ->> 'section_id')::uuid is not distinct from g.section_id
+                                      and (x ->> 'zone') is not distinct from g.zone
                                       and (x ->> 'base_minor')::bigint = g.base
                                     then x || jsonb_build_object('price_minor', unit,
                                                                  'description', label)

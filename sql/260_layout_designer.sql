@@ -1,6 +1,7 @@
 -- What the layout designer needs beyond 101's builder: read a whole layout version for
 -- drawing (rows of seats in columns), delete a section, move/turn a section, set a section's
--- price zone, switch one seat attribute on or off for a selection of seats (keeping the
+-- price zone, put a selection of rows or seats into their own price zone (overriding the
+-- section's), switch one seat attribute on or off for a selection of seats (keeping the
 -- others), and import a whole layout from the designer's JSON in one transaction. Every
 -- change goes through core.draft_layout_version (PT404 other org / unknown, PT403 role,
 -- PT409 published), so the rules are the same as 101's.
@@ -48,12 +49,17 @@ begin
         'x', s.x, 'y', s.y, 'focal_x', s.focal_x, 'focal_y', s.focal_y, 'sort', s.sort,
         'rows', coalesce((
           select jsonb_agg(jsonb_build_object('label', r.row_label, 'index', r.row_index, 'numbers', r.numbers,
-                                              'x', r.xs, 'y', r.ys, 'attributes', r.attrs) order by r.row_index)
+                                              'x', r.xs, 'y', r.ys, 'attributes', r.attrs)
+                           -- per-seat zone ids (null: the section's), only for rows that have any
+                           || case when r.own_zones then jsonb_build_object('zones', r.zones) else '{}' end
+                           order by r.row_index)
           from (select st.row_label, st.row_index,
                        array_agg(st.seat_number order by st.seat_index) as numbers,
                        array_agg(st.x order by st.seat_index) as xs,
                        array_agg(st.y order by st.seat_index) as ys,
-                       array_agg(array_to_string(st.attributes, ',') order by st.seat_index) as attrs
+                       array_agg(array_to_string(st.attributes, ',') order by st.seat_index) as attrs,
+                       array_agg(st.price_zone_id order by st.seat_index) as zones,
+                       bool_or(st.price_zone_id is not null) as own_zones
                 from core.seats st where st.section_id = s.id
                 group by st.row_label, st.row_index) r), '[]'))
         order by s.sort, s.name)
@@ -64,7 +70,7 @@ begin
   return result;
 end
 $$;
-comment on function api.layout_designer(uuid) is 'One layout version for the designer: venue, status, capacity, price zones, and every section with its rows of seats as columns (numbers, x, y, attributes as comma-separated text) in seat order. Staff of the org (RLS). Errors: PT404.';
+comment on function api.layout_designer(uuid) is 'One layout version for the designer: venue, status, capacity, price zones, and every section with its rows of seats as columns (numbers, x, y, attributes as comma-separated text, and zones: each seat''s own price zone id or null for the section''s, present only on rows with such seats) in seat order. Staff of the org (RLS). Errors: PT404.';
 
 create function api.delete_section(section_id uuid)
 returns int
@@ -122,6 +128,66 @@ end
 $$;
 comment on function api.set_section_zone(uuid, uuid) is 'Puts a section of a draft layout into a price zone (null: none). Errors: PT404 section or zone, PT403, PT409.';
 
+-- A designer selection [{"row": "A", "numbers": [1, 2]}, {"row": "B"}] as (row, number)
+-- pairs; number null for a whole row.
+create function core.seat_selection(seats jsonb) returns table (row_label text, seat_number int)
+language sql immutable
+as $$
+  select e ->> 'row', n::int
+  from jsonb_array_elements(seats) e
+  cross join lateral jsonb_array_elements_text(case when jsonb_typeof(e -> 'numbers') = 'array' then e -> 'numbers'
+                                                    else '[null]' end) n
+$$;
+
+-- Puts a selection of seats of one section into a price zone of the same layout version,
+-- overriding the section's zone (price_zone_id null: back to the section's zone). seats:
+-- [{"row": "A", "numbers": [1, 2]}, {"row": "B"}, …]; numbers omitted = the whole row. One
+-- set-based UPDATE (index lookups by row and number), so a whole 60,000-seat bowl selected
+-- row by row is one call. Every selected row and seat must exist, or nothing changes.
+create function api.set_seat_zone(section_id uuid, seats jsonb, price_zone_id uuid)
+returns int
+language plpgsql volatile
+as $$
+declare
+  s core.sections := core.draft_section(set_seat_zone.section_id);
+  missing text[];
+  changed int;
+begin
+  perform core.check_zone((select lv from core.layout_versions lv where lv.id = s.layout_version_id),
+                          set_seat_zone.price_zone_id);
+  if jsonb_typeof(set_seat_zone.seats) is distinct from 'array' or jsonb_array_length(set_seat_zone.seats) = 0
+     or exists (select from jsonb_array_elements(set_seat_zone.seats) e
+                where jsonb_typeof(e) <> 'object' or jsonb_typeof(e -> 'row') is distinct from 'string'
+                   or coalesce(jsonb_typeof(e -> 'numbers'), 'null') not in ('array', 'null')
+                   or (jsonb_typeof(e -> 'numbers') = 'array' and exists (
+                         select from jsonb_array_elements(e -> 'numbers') n
+                         where jsonb_typeof(n) <> 'number' or n::text !~ '^-?\d{1,6}$'))) then
+    raise exception 'Seats must be a non-empty list of {"row": "A", "numbers": [1, 2]} (no numbers: the whole row), not %',
+      left(coalesce(set_seat_zone.seats::text, 'null'), 80) using errcode = 'P0001';
+  end if;
+  select array_agg(case when x.seat_number is null then 'row ' || x.row_label else x.row_label || x.seat_number end
+                   order by x.row_label, x.seat_number)
+    into missing
+  from (select distinct sel.row_label, sel.seat_number from core.seat_selection(set_seat_zone.seats) sel
+        where not exists (select from core.seats st where st.section_id = s.id and st.row_label = sel.row_label
+                            and (sel.seat_number is null or st.seat_number = sel.seat_number))) x;
+  if missing is not null then
+    raise exception '% not in section %', case when cardinality(missing) = 1 then 'Seat ' || missing[1] || ' is'
+      else 'Seats ' || array_to_string(missing[1:10], ', ') || case when cardinality(missing) > 10
+        then format(' and %s more', cardinality(missing) - 10) else '' end || ' are' end, s.name
+      using errcode = 'PT404';
+  end if;
+  update core.seats st set price_zone_id = set_seat_zone.price_zone_id
+  where st.section_id = s.id
+    and (st.row_label in (select sel.row_label from core.seat_selection(set_seat_zone.seats) sel where sel.seat_number is null)
+         or (st.row_label, st.seat_number) in (select sel.row_label, sel.seat_number from core.seat_selection(set_seat_zone.seats) sel
+                                              where sel.seat_number is not null));
+  get diagnostics changed = row_count;
+  return changed;
+end
+$$;
+comment on function api.set_seat_zone(uuid, jsonb, uuid) is 'Puts selected seats of a draft section into their own price zone (of the same layout version), overriding the section''s zone; price_zone_id null gives them back the section''s zone. seats: [{"row": "A", "numbers": [1, 2]}, {"row": "B"}] (no numbers = whole row); set-based, all or nothing. Returns seats changed. Errors: PT404 section, zone (another layout''s or org''s) or seats not in the section (named), PT403, PT409 published, P0001 malformed selection.';
+
 -- seats: [{"row": "A", "numbers": [1, 2]}, …]; numbers omitted = the whole row.
 create function api.set_seat_attribute(section_id uuid, seats jsonb, attribute text, "on" boolean default true)
 returns int
@@ -168,6 +234,7 @@ declare
   z jsonb;
   s jsonb;
   p jsonb;
+  bad text;
   zid uuid;
   sid uuid;
   k int := 0;
@@ -222,12 +289,37 @@ begin
       values (lv.org_id, lv.id, trim(s ->> 'name'), 'seated', 0, zid, coalesce((s ->> 'x')::real, 0), coalesce((s ->> 'y')::real, 0),
               coalesce((s ->> 'focal_x')::real, 0), coalesce((s ->> 'focal_y')::real, 0), coalesce((s ->> 'sort')::int, k))
       returning id into sid;
-      insert into core.seats (org_id, section_id, row_label, row_index, seat_index, seat_number, x, y, distance, attributes)
+      -- Seats' own zones: "zones" per row, one zone name (or null: the section's) per seat.
+      select format('Section %s ("%s"), row "%s": %s', k, s ->> 'name', r.value ->> 'label',
+                    case when jsonb_typeof(r.value -> 'zones') <> 'array'
+                           or jsonb_array_length(r.value -> 'zones') <> jsonb_array_length(r.value -> 'numbers')
+                         then '"zones" must have one entry (a zone name or null) per seat'
+                         else format('price zone "%s" is not in the file''s zones',
+                                     (select zn from jsonb_array_elements_text(r.value -> 'zones') zn
+                                      where zn is not null and not exists (select from core.price_zones pz
+                                                                           where pz.layout_version_id = lv.id and pz.name = zn)
+                                      limit 1)) end)
+        into bad
+      from jsonb_array_elements(s -> 'rows') r
+      where r.value ? 'zones' and jsonb_typeof(r.value -> 'zones') <> 'null'
+        and (jsonb_typeof(r.value -> 'zones') <> 'array'
+             or jsonb_array_length(r.value -> 'zones') <> jsonb_array_length(r.value -> 'numbers')
+             or exists (select from jsonb_array_elements_text(r.value -> 'zones') zn
+                        where zn is not null and not exists (select from core.price_zones pz
+                                                             where pz.layout_version_id = lv.id and pz.name = zn)))
+      limit 1;
+      if bad is not null then
+        raise exception '%', bad using errcode = 'P0001';
+      end if;
+      insert into core.seats (org_id, section_id, row_label, row_index, seat_index, seat_number, x, y, distance, attributes,
+                              price_zone_id)
       select lv.org_id, sid, r.value ->> 'label', r.ordinality::int, i::int, (r.value -> 'numbers' ->> (i - 1)::int)::int,
              (r.value -> 'x' ->> (i - 1)::int)::real, (r.value -> 'y' ->> (i - 1)::int)::real,
              sqrt(((r.value -> 'x' ->> (i - 1)::int)::real - coalesce((s ->> 'focal_x')::real, 0)) ^ 2
                 + ((r.value -> 'y' ->> (i - 1)::int)::real - coalesce((s ->> 'focal_y')::real, 0)) ^ 2),
-             coalesce(string_to_array(nullif(r.value -> 'attributes' ->> (i - 1)::int, ''), ','), '{}')
+             coalesce(string_to_array(nullif(r.value -> 'attributes' ->> (i - 1)::int, ''), ','), '{}'),
+             (select pz.id from core.price_zones pz
+              where pz.layout_version_id = lv.id and pz.name = r.value -> 'zones' ->> (i - 1)::int)
       from jsonb_array_elements(s -> 'rows') with ordinality r,
            generate_series(1, jsonb_array_length(r.value -> 'numbers')) i;
       get diagnostics cap = row_count;
@@ -248,9 +340,10 @@ exception
     raise exception 'Section % ("%") has a bad value: %', k, s ->> 'name', sqlerrm using errcode = 'P0001';
 end
 $$;
-comment on function api.import_layout(uuid, jsonb) is 'Imports a layout in the designer''s JSON format ("format": "mutambo.layout/1": zones by name, sections standing/seated by pattern or explicit rows) into a draft version, all or nothing. Returns the number of sections added. Errors: PT404, PT403, PT409, P0001 with the section number and name, 23505.';
+comment on function api.import_layout(uuid, jsonb) is 'Imports a layout in the designer''s JSON format ("format": "mutambo.layout/1": zones by name, sections standing/seated by pattern or explicit rows, rows optionally with each seat''s own zone by name) into a draft version, all or nothing. Returns the number of sections added. Errors: PT404, PT403, PT409, P0001 with the section number and name, 23505.';
 
-grant execute on function core.draft_section(uuid) to staff;
+grant execute on function core.draft_section(uuid), core.seat_selection(jsonb) to staff;
 grant execute on function api.layout_designer(uuid), api.delete_section(uuid), api.move_section(uuid, real, real, real),
-  api.set_section_zone(uuid, uuid), api.set_seat_attribute(uuid, jsonb, text, boolean), api.import_layout(uuid, jsonb)
+  api.set_section_zone(uuid, uuid), api.set_seat_zone(uuid, jsonb, uuid), api.set_seat_attribute(uuid, jsonb, text, boolean),
+  api.import_layout(uuid, jsonb)
   to staff;
