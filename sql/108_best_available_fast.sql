@@ -15,9 +15,9 @@
 -- WHY LOOKING AT A FEW ROWS IS EXACT. Take the k free seats closest to the focal point
 -- (index event_seats_free_distance_idx, one ordered scan per section, LIMIT k) and let d_k
 -- be the largest of their distances. Every free seat outside those k is at least d_k away,
--- so a block in a row that holds none of the k seats has an average distance >= d_k. Rank
--- every block of the rows that hold those k seats (all their free seats, so islands and the
--- orphan test are exact); if the best orphan-free block there has score < d_k, no block
+-- so a block that holds none of the k seats has an average distance >= d_k. Rank every
+-- block within n - 1 seats of those k seats (looking two seats further each side, so the
+-- orphan test is exact); if the best orphan-free block there has score < d_k, no block
 -- elsewhere can beat it. Otherwise k grows (64, 512), then every row of the zone is ranked
 -- (also at once when the cached counts say the zone has at most 2,000 open seats left). Zones are taken best rank first; a zone with no orphan-free block
 -- is scanned completely (its best block is kept as the fallback for when no zone has an
@@ -52,6 +52,8 @@ declare
   dk float8;
   rs uuid[];
   ri int[];
+  rlo int[];
+  rhi int[];
   best record;
   fallback bigint[];
   proven bigint[];
@@ -73,7 +75,8 @@ begin
     loop
       if whole then
         -- every row of the zone's sections
-        select array_agg(u.sec), array_agg(r.row_index) into rs, ri
+        select array_agg(u.sec), array_agg(r.row_index), array_agg(-2147483648), array_agg(2147483647)
+        into rs, ri, rlo, rhi
         from unnest(g.ids) as u(sec)
         cross join lateral generate_series(1, (select max(es.row_index) from core.event_seats es where es.event_section_id = u.sec)) as r(row_index);
         seen := 0;
@@ -81,10 +84,10 @@ begin
       else
       -- the k free seats closest to the focal point, and the rows they are in
       with near as materialized (
-        select f.sec, f.row_index, f.distance
+        select f.sec, f.row_index, f.seat_index, f.distance
         from unnest(g.ids) as u(sec)
         cross join lateral (
-          select es.event_section_id as sec, es.row_index, es.distance
+          select es.event_section_id as sec, es.row_index, es.seat_index, es.distance
           from core.event_seats es
           where es.event_section_id = u.sec and es.state = 'open' and es.held_until <= now()
             and es.id <> all(best_blocks.avoid)
@@ -93,9 +96,16 @@ begin
         order by f.distance
         limit k
       )
-      select (select count(*)::int from near), (select max(near.distance) from near), array_agg(p.sec), array_agg(p.row_index)
-      into seen, dk, rs, ri
-      from (select distinct near.sec, near.row_index from near) p;
+      -- Per row, only the stretch around its near seats is ranked: a block that beats d_k
+      -- holds a seat closer than d_k (its nearest seat is no farther than its average), and
+      -- every free seat closer than d_k is a near seat; so the block lies within n - 1
+      -- seats of a near seat. Two more seats each side decide the orphan test exactly.
+      select (select count(*)::int from near), (select max(near.distance) from near),
+             array_agg(p.sec), array_agg(p.row_index),
+             array_agg(p.lo - best_blocks.n - 1), array_agg(p.hi + best_blocks.n + 1)
+      into seen, dk, rs, ri, rlo, rhi
+      from (select near.sec, near.row_index, min(near.seat_index) as lo, max(near.seat_index) as hi
+            from near group by near.sec, near.row_index) p;
       exit when seen = 0;
       if seen < k then
         dk := 'infinity'; -- every free seat of the zone is in these rows
@@ -106,9 +116,17 @@ begin
       with free as (
         select es.id, es.event_section_id as sec, es.row_index, es.seat_index, es.distance,
                es.seat_index - row_number() over (partition by es.event_section_id, es.row_index order by es.seat_index) as grp
-        from unnest(rs, ri) as r(sec, row_index)
-        join core.event_seats es on es.event_section_id = r.sec and es.row_index = r.row_index
-        where es.state = 'open' and es.held_until <= now() and es.id <> all(best_blocks.avoid)
+        from unnest(rs, ri, rlo, rhi) as r(sec, row_index, lo, hi)
+        -- one index range per row (event_seats_open_row_idx). As a plain join, the generic
+        -- plan PL/pgSQL settles on after five calls cannot see how few rows unnest gives and
+        -- hash-joins a sequential scan of every event's seats (3 ms at 40,000 seats, growing
+        -- with every event); OFFSET 0 keeps the lateral subquery a parameterized index scan.
+        cross join lateral (
+          select s.id, s.event_section_id, s.row_index, s.seat_index, s.distance
+          from core.event_seats s
+          where s.event_section_id = r.sec and s.row_index = r.row_index
+            and s.seat_index between r.lo and r.hi and s.state = 'open' and s.held_until <= now() and s.id <> all(best_blocks.avoid)
+          offset 0) es
       ), islands as (
         select f.*, min(f.seat_index) over w as lo, max(f.seat_index) over w as hi,
                array_agg(f.id) over (partition by f.sec, f.row_index, f.grp order by f.seat_index
