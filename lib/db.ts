@@ -19,8 +19,10 @@ export function createPool(
   return postgres(url, {
     max: options.max ?? Number(Deno.env.get("MUTAMBO_DB_POOL") ?? "10"),
     onnotice: () => {},
-    // Queries are built per request; unnamed statements keep no per-connection cache.
-    prepare: false,
+    // Prepared statements: postgres.js sends an unprepared statement with parameters as a
+    // Describe round trip and then the Execute, every time; a prepared one is described once
+    // per connection. Statements whose text varies per request (/rest reads) opt out.
+    prepare: true,
     connection: { application_name: "mutambo" },
   });
 }

@@ -39,48 +39,95 @@ export async function runInRequest<T>(
   options: RunOptions,
   query: (tx: Tx) => Promise<T>,
 ): Promise<T> {
-  const retries = options.retries ?? 3;
-  for (let attempt = 0;; attempt++) {
-    try {
-      return await options.sql.begin(context.readOnly ? "read only" : "read write", async (tx) => {
-        await setRequestSettings(tx, context, options);
+  return await retrying(
+    options,
+    () =>
+      options.sql.begin(context.readOnly ? "read only" : "read write", async (tx) => {
+        await tx.unsafe(SETTINGS, settingsParams(context, options), { prepare: true });
         if (options.preRequest) await tx.unsafe(`select ${options.preRequest}()`);
         return await query(tx);
-      }) as T;
+      }) as Promise<T>,
+  );
+}
+
+/**
+ * Runs one statement in the request's transaction in a single round trip: BEGIN, the
+ * settings, the pre-request function, the statement and COMMIT are written together
+ * (pipelined) on one reserved connection. When a step fails, Postgres rejects the steps
+ * after it (25P02) and turns the COMMIT into a ROLLBACK, so nothing is half written; the
+ * first real error is thrown. The settings and the statement are prepared statements,
+ * parsed and planned once per connection.
+ */
+export async function runStatementInRequest(
+  context: RequestContext,
+  options: RunOptions,
+  text: string,
+  params: string[],
+): Promise<readonly Record<string, unknown>[]> {
+  return await retrying(options, async () => {
+    const conn = await options.sql.reserve();
+    try {
+      const steps = [
+        conn.unsafe(context.readOnly ? "begin read only" : "begin"),
+        conn.unsafe(SETTINGS, settingsParams(context, options), { prepare: true }),
+        ...(options.preRequest ? [conn.unsafe(`select ${options.preRequest}()`)] : []),
+        conn.unsafe(text, params, { prepare: true }),
+        conn.unsafe("commit"),
+      ];
+      for (const step of steps) step.execute();
+      const settled = await Promise.allSettled(steps);
+      const failures = settled.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
+      const cause = failures.find((e) => (e as { code?: unknown }).code !== "25P02") ??
+        failures[0];
+      if (cause !== undefined) throw cause;
+      const result = settled[steps.length - 2] as PromiseFulfilledResult<postgres.Row[]>;
+      return result.value;
+    } finally {
+      conn.release();
+    }
+  });
+}
+
+/** Retries `attempt` when Postgres reports a serialization failure or a deadlock. */
+async function retrying<T>(options: RunOptions, attempt: () => Promise<T>): Promise<T> {
+  const retries = options.retries ?? 3;
+  for (let n = 0;; n++) {
+    try {
+      return await attempt();
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (
         !(error instanceof postgres.PostgresError) || typeof code !== "string" ||
-        !retryable.has(code) || attempt >= retries
+        !retryable.has(code) || n >= retries
       ) {
         throw error;
       }
       // Small jittered backoff: 5–25 ms, growing with each attempt.
-      await new Promise((resolve) => setTimeout(resolve, (5 + Math.random() * 20) * (attempt + 1)));
+      await new Promise((resolve) => setTimeout(resolve, (5 + Math.random() * 20) * (n + 1)));
     }
   }
 }
 
-async function setRequestSettings(tx: Tx, context: RequestContext, options: RunOptions) {
+// Transaction-local, as PostgREST sets them; one constant text, so it is prepared once.
+const SETTINGS = `select set_config('search_path', $1, true), set_config('role', $2, true),
+            set_config('request.jwt.claims', $3, true), set_config('request.method', $4, true),
+            set_config('request.path', $5, true), set_config('request.headers', $6, true),
+            set_config('request.cookies', $7, true)`;
+
+function settingsParams(context: RequestContext, options: RunOptions): string[] {
   const role = typeof context.claims?.role === "string" && context.claims.role !== ""
     ? context.claims.role
     : options.anonRole;
   const searchPath = options.searchPath.map((s) => `"${s.replaceAll('"', '""')}"`).join(", ");
-  await tx.unsafe(
-    `select set_config('search_path', $1, true), set_config('role', $2, true),
-            set_config('request.jwt.claims', $3, true), set_config('request.method', $4, true),
-            set_config('request.path', $5, true), set_config('request.headers', $6, true),
-            set_config('request.cookies', $7, true)`,
-    [
-      searchPath,
-      role,
-      JSON.stringify(context.claims ?? {}),
-      context.method,
-      context.path,
-      JSON.stringify(context.headers),
-      JSON.stringify(context.cookies),
-    ],
-  );
+  return [
+    searchPath,
+    role,
+    JSON.stringify(context.claims ?? {}),
+    context.method,
+    context.path,
+    JSON.stringify(context.headers),
+    JSON.stringify(context.cookies),
+  ];
 }
 
 /** The request's headers as a plain object with lowercased names. */

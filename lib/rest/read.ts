@@ -285,6 +285,8 @@ export async function runRead(
             (json_agg(pgrst_row) -> 0)::text as first, ${totalSql} as total
      from (select ${columns} from ${target}${whereSql}${orderSql}${limitSql}${offsetSql}) pgrst_row`,
     params,
+    // the text varies with every filter, limit and offset: not worth a prepared statement
+    { prepare: false },
   );
   const count = row?.n ?? 0;
   const total = row?.total == null ? null : Number(row.total);

@@ -8,6 +8,7 @@ import {
   type RequestContext,
   runInRequest,
   type RunOptions,
+  runStatementInRequest,
 } from "./context.ts";
 import {
   ApiError,
@@ -27,7 +28,7 @@ import {
   wantsSingleObject,
 } from "./negotiate.ts";
 import { checkColumns, columnsOf, parseReadPlan, type ReadPlan, runRead } from "./read.ts";
-import { callFunction, resolveFunction } from "./rpc.ts";
+import { functionResult, functionStatement, resolveFunction } from "./rpc.ts";
 import { type FunctionInfo, quoteIdent, SchemaCache } from "./schema_cache.ts";
 
 export interface RestOptions {
@@ -146,17 +147,12 @@ export function createRest(options: RestOptions): Rest {
       ...base,
       readOnly: method !== "POST" || f.volatility !== "volatile",
     };
-    const result = await runInRequest(
-      context,
-      run,
-      (tx) =>
-        callFunction(tx, f, {
-          values: isPlainObject(values) || Array.isArray(values) ? values : null,
-          raw,
-        }, {
-          single,
-        }),
-    );
+    const statement = functionStatement(f, {
+      values: isPlainObject(values) || Array.isArray(values) ? values : null,
+      raw,
+    });
+    const rows = await runStatementInRequest(context, run, statement.text, statement.params);
+    const result = functionResult(statement, rows, { single });
     if (result.body === null) return new Response(null, { status: 204 });
     return new Response(head ? null : result.body, {
       status: 200,
@@ -251,11 +247,9 @@ export function createRest(options: RestOptions): Rest {
         readOnly: f.volatility !== "volatile",
       };
       const raw = JSON.stringify(args);
-      const result = await runInRequest(
-        context,
-        run,
-        (tx) => callFunction(tx, f, { values: args, raw }),
-      );
+      const statement = functionStatement(f, { values: args, raw });
+      const rows = await runStatementInRequest(context, run, statement.text, statement.params);
+      const result = functionResult(statement, rows);
       return (result.body === null ? undefined : JSON.parse(result.body)) as T;
     } catch (error) {
       throw toApiError(error, claims !== undefined);

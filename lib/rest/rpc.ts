@@ -4,7 +4,6 @@
 // type is Postgres' own 22P02 error. A function whose only parameter is an unnamed json or
 // jsonb gets the whole body.
 import { ApiError, singularityError } from "./errors.ts";
-import type { Tx } from "./context.ts";
 import { type FunctionInfo, quoteIdent, type SchemaCache } from "./schema_cache.ts";
 
 /** The arguments of a call: a parsed object, the raw JSON text of the body (or null). */
@@ -113,16 +112,19 @@ function similarity(a: string, b: string): number {
   return 1 - previous[cols - 1]! / Math.max(a.length, b.length, 1);
 }
 
+/** The SQL that calls a function with the request's arguments, and how to read its one row. */
+export interface FunctionStatement {
+  text: string;
+  params: string[];
+  returns: FunctionInfo["returns"];
+}
+
 /**
- * Calls `f` inside the request transaction. With `single`, a set result must have exactly
- * one row (else 406 PGRST116) and is returned as that object.
+ * The statement calling `f` (PostgREST's shape: arguments converted by json_to_record, the
+ * result aggregated to JSON text in Postgres). Its text depends only on the function and
+ * the argument names, so it is prepared once per connection.
  */
-export async function callFunction(
-  tx: Tx,
-  f: FunctionInfo,
-  args: RpcArguments,
-  options: { single?: boolean } = {},
-): Promise<RpcResult> {
+export function functionStatement(f: FunctionInfo, args: RpcArguments): FunctionStatement {
   const target = `${quoteIdent(f.schema)}.${quoteIdent(f.name)}`;
   let from: string;
   let params: string[];
@@ -146,29 +148,41 @@ export async function callFunction(
   }
   switch (f.returns) {
     case "void":
-      await tx.unsafe(`select 1 from ${from}`, params);
-      return { body: null };
+      return { text: `select 1 from ${from}`, params, returns: f.returns };
     case "scalar":
-    case "composite": {
-      const [row] = await tx.unsafe<{ body: string | null }[]>(
-        `select to_json(pgrst_row)::text as body from ${from}`,
+    case "composite":
+      return {
+        text: `select to_json(pgrst_row)::text as body from ${from}`,
         params,
-      );
-      return { body: row?.body ?? "null" };
-    }
-    case "set": {
-      const [row] = await tx.unsafe<{ body: string; n: number; first: string | null }[]>(
-        `select coalesce(json_agg(pgrst_row), '[]')::text as body, count(*)::int as n,
+        returns: f.returns,
+      };
+    case "set":
+      return {
+        text: `select coalesce(json_agg(pgrst_row), '[]')::text as body, count(*)::int as n,
                 (json_agg(pgrst_row) -> 0)::text as first
          from ${from}`,
         params,
-      );
-      if (!row) return { body: "[]" };
-      if (options.single) {
-        if (row.n !== 1) throw singularityError(row.n);
-        return { body: row.first };
-      }
-      return { body: row.body };
-    }
+        returns: f.returns,
+      };
   }
+}
+
+/**
+ * The response body from the statement's rows. With `single`, a set result must have
+ * exactly one row (else 406 PGRST116) and is returned as that object.
+ */
+export function functionResult(
+  statement: FunctionStatement,
+  rows: readonly Record<string, unknown>[],
+  options: { single?: boolean } = {},
+): RpcResult {
+  if (statement.returns === "void") return { body: null };
+  const row = rows[0] as { body: string | null; n?: number; first?: string | null } | undefined;
+  if (statement.returns !== "set") return { body: row?.body ?? "null" };
+  if (!row) return { body: "[]" };
+  if (options.single) {
+    if (row.n !== 1) throw singularityError(row.n ?? 0);
+    return { body: row.first ?? null };
+  }
+  return { body: row.body ?? "[]" };
 }
