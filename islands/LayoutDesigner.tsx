@@ -1,8 +1,9 @@
 // The venue layout designer: the plan as SVG (a section = an outline + one path per row of
 // seats, rows as lines when zoomed out), a pattern form with a live preview built by the
 // same geometry as api.build_seated_section, standing sections, drag/turn a section, seat
-// and row selection for accessible/restricted marks, price zones per section, JSON import
-// and export. Every change is one JSON POST to the page's route, which calls the api.
+// and row selection (click, shift-click a row, shift-drag a box) for accessible/restricted
+// marks and for price zones per row or seat, price zones per section, JSON import and
+// export. Every change is one JSON POST to the page's route, which calls the api.
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { buildSeats, type Pattern, patternError, type Row } from "../lib/designer/geometry.ts";
@@ -16,6 +17,14 @@ import {
   standingRadius,
 } from "../lib/designer/render.ts";
 import { type DesignerLayout, exportLayout } from "../lib/designer/layout_json.ts";
+import {
+  addKeys,
+  boxKeys,
+  isSelected,
+  ownZoneCounts,
+  selectedCount,
+  selectionList,
+} from "../lib/designer/selection.ts";
 
 export interface LayoutDesignerProps {
   versionId: string;
@@ -42,6 +51,8 @@ export default function LayoutDesigner(
   const view = useSignal<Box>({ x: -50, y: -50, w: 100, h: 100 });
   const selected = useSignal<string | null>(null);
   const picked = useSignal<Set<string>>(new Set()); // "row" or "row:number"
+  const box = useSignal<Box | null>(null); // shift-drag selection box, in plan units
+  const seatZone = useSignal(""); // the zone to give the selection ("" = the section's)
   const move = useSignal({ dx: 0, dy: 0, deg: 0 });
   const adding = useSignal<"" | "seated" | "standing">("");
   const pattern = useSignal<Pattern>(DEFAULT);
@@ -51,8 +62,9 @@ export default function LayoutDesigner(
   const timing = useSignal("");
   const svg = useRef<SVGSVGElement>(null);
   const drag = useRef<
-    { x: number; y: number; what: "pan" | "preview" | "section"; start: unknown } | null
+    { x: number; y: number; what: "pan" | "preview" | "section" | "box"; start: unknown } | null
   >(null);
+  const boxedAt = useRef(0); // when a box was last drawn: the click that ends it selects nothing
 
   async function load() {
     const t0 = performance.now();
@@ -112,8 +124,7 @@ export default function LayoutDesigner(
   const p = pattern.value;
   const preview = adding.value === "seated" && !patternError(p) ? buildSeats(p) : null;
   const pick = picked.value;
-  const isPicked = (r: Row, i: number) =>
-    pick.has(r.label) || pick.has(`${r.label}:${r.numbers[i]}`);
+  const isPicked = (r: Row, i: number) => isSelected(pick, r, i);
 
   function toPlan(e: MouseEvent) {
     const rect = svg.current!.getBoundingClientRect();
@@ -121,9 +132,13 @@ export default function LayoutDesigner(
     const ox = v.x + (v.w - rect.width * s) / 2, oy = v.y + (v.h - rect.height * s) / 2;
     return { x: ox + (e.clientX - rect.left) * s, y: oy + (e.clientY - rect.top) * s, s };
   }
-  function onDown(e: PointerEvent, what: "pan" | "preview" | "section") {
+  function onDown(e: PointerEvent, what: "pan" | "preview" | "section" | "box") {
     e.stopPropagation();
+    if (e.shiftKey && (what === "pan" || what === "section") && sec?.kind === "seated") {
+      what = "box";
+    }
     const at = toPlan(e);
+    if (what === "box") box.value = { x: at.x, y: at.y, w: 0, h: 0 };
     drag.current = {
       x: at.x,
       y: at.y,
@@ -137,7 +152,9 @@ export default function LayoutDesigner(
     if (!d) return;
     const at = toPlan(e);
     const dx = at.x - d.x, dy = at.y - d.y;
-    if (d.what === "pan") {
+    if (d.what === "box") {
+      box.value = { x: d.x, y: d.y, w: dx, h: dy };
+    } else if (d.what === "pan") {
       const s = d.start as Box;
       view.value = { ...s, x: s.x - dx, y: s.y - dy };
       d.x = at.x - dx;
@@ -168,7 +185,19 @@ export default function LayoutDesigner(
       h: v.h * f,
     };
   }
+  function onUp() {
+    const b = box.value;
+    drag.current = null;
+    if (!b) return;
+    box.value = null;
+    if (!sec || Math.abs(b.w) + Math.abs(b.h) < 4 * unitsPerPx) return; // a shift-click
+    boxedAt.current = performance.now();
+    const m = move.value; // seats are drawn moved while a move is unsaved
+    const keys = boxKeys(sec.rows, { ...b, x: b.x - m.dx, y: b.y - m.dy });
+    picked.value = addKeys(pick, keys);
+  }
   function clickSeat(e: MouseEvent) {
+    if (performance.now() - boxedAt.current < 400) return;
     if (!sec || sec.kind !== "seated") return;
     const at = toPlan(e);
     const hit = nearestSeat(sec.rows, at.x, at.y, Math.max(1, 6 * at.s));
@@ -180,15 +209,7 @@ export default function LayoutDesigner(
     next.has(key) ? next.delete(key) : next.add(key);
     picked.value = next;
   }
-  function selection() {
-    const byRow = new Map<string, number[] | null>();
-    for (const k of pick) {
-      const [row, n] = k.split(":") as [string, string | undefined];
-      if (n === undefined) byRow.set(row, null);
-      else if (byRow.get(row) !== null) byRow.set(row, [...(byRow.get(row) ?? []), Number(n)]);
-    }
-    return [...byRow].map(([row, numbers]) => (numbers ? { row, numbers } : { row }));
-  }
+  const selection = () => selectionList(pick);
   function setP(key: keyof Pattern, value: unknown) {
     pattern.value = { ...p, [key]: value };
   }
@@ -282,7 +303,7 @@ export default function LayoutDesigner(
           viewBox={`${v.x} ${v.y} ${v.w} ${v.h}`}
           onPointerDown={(e) => onDown(e, "pan")}
           onPointerMove={onMove}
-          onPointerUp={() => (drag.current = null)}
+          onPointerUp={onUp}
           onWheel={(e) => {
             e.preventDefault();
             zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15);
@@ -364,6 +385,32 @@ export default function LayoutDesigner(
                     />
                   </>
                 )}
+                {(s.rows.some((r) => r.zones) ? l.zones : []).map((z) => (
+                  <path
+                    data-zone={z.name}
+                    d={dotsPath(s.rows, (r, i) => r.zones?.[i] === z.id)}
+                    stroke={z.color}
+                    stroke-width={sw}
+                    stroke-linecap="round"
+                  />
+                ))}
+                {sel && detail && s.rows.map((r) => {
+                  // the row's label just before its first seat, along the row
+                  const n = r.x.length, x0 = r.x[0]!, y0 = r.y[0]!;
+                  const dx = n > 1 ? x0 - r.x[1]! : -0.6, dy = n > 1 ? y0 - r.y[1]! : 0;
+                  return (
+                    <text
+                      x={x0 + dx * 1.6}
+                      y={y0 + dy * 1.6}
+                      font-size={unitsPerPx * 11}
+                      text-anchor="middle"
+                      dominant-baseline="central"
+                      class="dz-label"
+                    >
+                      {r.label}
+                    </text>
+                  );
+                })}
                 {sel && pick.size > 0 && (
                   <path
                     d={dotsPath(s.rows, isPicked)}
@@ -386,6 +433,20 @@ export default function LayoutDesigner(
               </g>
             );
           })}
+          {box.value && (
+            <rect
+              x={Math.min(box.value.x, box.value.x + box.value.w)}
+              y={Math.min(box.value.y, box.value.y + box.value.h)}
+              width={Math.abs(box.value.w)}
+              height={Math.abs(box.value.h)}
+              fill="#f59e0b"
+              fill-opacity="0.12"
+              stroke="#b45309"
+              stroke-width={unitsPerPx * 1.5}
+              stroke-dasharray={`${unitsPerPx * 4} ${unitsPerPx * 3}`}
+              data-testid="selection-box"
+            />
+          )}
           {preview && (
             <g class="dz-preview" onPointerDown={(e) => onDown(e, "preview")}>
               <path
@@ -586,11 +647,57 @@ export default function LayoutDesigner(
                   </button>
                   {sec.kind === "seated" && (
                     <>
-                      <p class="dz-hint">
-                        Click seats (zoomed in) or rows (zoomed out, or shift-click) to select them:
+                      <p class="dz-hint" data-testid="selected">
+                        Click seats (zoomed in) or rows (zoomed out, or shift-click), or shift-drag
+                        a box, to select them: {selectedCount(sec.rows, pick).toLocaleString("en")}
                         {" "}
-                        {pick.size} selected.
+                        seats selected.
                       </p>
+                      <div class="dz-row" style={{ alignItems: "end" }}>
+                        <label class="dz-field">
+                          Zone for selection
+                          <select
+                            value={seatZone.value}
+                            onChange={(e) => seatZone.value = (e.target as HTMLSelectElement).value}
+                          >
+                            <option value="">Section's zone</option>
+                            {l?.zones.map((z) => <option key={z.id} value={z.id}>{z.name}</option>)}
+                          </select>
+                        </label>
+                        <button
+                          type="button"
+                          disabled={!pick.size}
+                          onClick={async () => {
+                            const zone = l?.zones.find((z) => z.id === seatZone.value);
+                            if (
+                              await send(
+                                {
+                                  action: "seat_zone",
+                                  section_id: sec.id,
+                                  seats: selection(),
+                                  zone_id: seatZone.value || null,
+                                },
+                                `${
+                                  selectedCount(sec.rows, pick).toLocaleString("en")
+                                } seats now in ${zone ? zone.name : "the section's zone"}`,
+                              )
+                            ) picked.value = new Set();
+                          }}
+                        >
+                          Set zone
+                        </button>
+                      </div>
+                      {[...ownZoneCounts(sec.rows)].length > 0 && (
+                        <ul class="dz-list" aria-label="Seats with their own zone">
+                          {[...ownZoneCounts(sec.rows)].map(([id, n]) => (
+                            <li key={id}>
+                              <i style={{ background: zoneColor(id) }} /> {l?.zones.find((z) =>
+                                z.id === id
+                              )?.name}: {n.toLocaleString("en")} seats
+                            </li>
+                          ))}
+                        </ul>
+                      )}
                       {(["accessible", "restricted_view"] as const).map((a) => (
                         <div class="dz-row">
                           <button

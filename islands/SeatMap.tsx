@@ -24,6 +24,8 @@ export interface SeatMapProps {
   sections: MapSection[];
   types: { id: string; name: string; max: number }[];
   zones: { id: string; name: string }[];
+  /** Price per ticket type id per zone id (minor units): seats priced in their own zone. */
+  zonePrices: Record<string, Record<string, number>>;
   /** Preselected section (from ?section= or the last form). */
   where: string;
   error: string | null;
@@ -37,6 +39,8 @@ interface Seats {
   y: number[];
   attributes: (string | null)[];
   status: string;
+  /** Each seat's price zone id (its own, else its section's), when the server sends it. */
+  zones?: (string | null)[];
 }
 
 const money = (minor: number, currency: string) =>
@@ -114,9 +118,14 @@ export default function SeatMap(props: SeatMapProps) {
       ? picked.value.filter((p) => p !== i)
       : [...picked.value, i].slice(-20);
   }
+  // A seat's price: its own zone's price for the ticket type, else the section's.
+  const seatPrice = (s: Seats, i: number): number | null => {
+    const zone = s.zones?.[i];
+    return zone ? props.zonePrices[zone]?.[type.value] ?? null : price.value;
+  };
   const label = (s: Seats, i: number) =>
     `Row ${s.rows[i]} seat ${s.numbers[i]}${
-      price.value !== null ? `, ${money(price.value, props.currency)}` : ""
+      seatPrice(s, i) !== null ? `, ${money(seatPrice(s, i)!, props.currency)}` : ""
     }${s.attributes[i]?.includes("accessible") ? ", accessible" : ""}${
       s.status[i] === "f" ? "" : ", taken"
     }`;
@@ -135,7 +144,10 @@ export default function SeatMap(props: SeatMapProps) {
   }
   const rowSeats = s ? s.rows.flatMap((r, i) => (r === row.value ? [i] : [])) : [];
   const rowNames = s ? [...new Set(s.rows)] : [];
-  const total = price.value !== null ? price.value * picked.value.length : null;
+  const prices = s ? picked.value.map((i) => seatPrice(s, i)) : [];
+  const total = prices.every((p) => p !== null)
+    ? prices.reduce<number>((sum, p) => sum + p!, 0)
+    : null;
 
   return (
     <div>

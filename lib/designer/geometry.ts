@@ -36,6 +36,8 @@ export interface Row {
   y: number[];
   /** Per seat, attributes joined by commas ("" for none), as api.layout_designer returns them. */
   attributes: string[];
+  /** Per seat, its own price zone id (null: the section's); only on rows that have any. */
+  zones?: (string | null)[];
 }
 
 export interface Built {

@@ -59,7 +59,15 @@ export type LayoutFileSection =
     focal_y?: number;
     sort?: number;
     pattern?: Pattern;
-    rows?: { label: string; numbers: number[]; x: number[]; y: number[]; attributes?: string[] }[];
+    rows?: {
+      label: string;
+      numbers: number[];
+      x: number[];
+      y: number[];
+      attributes?: string[];
+      /** Per seat, its own zone's name (null: the section's zone). */
+      zones?: (string | null)[];
+    }[];
   };
 
 export interface LayoutFile {
@@ -70,7 +78,8 @@ export interface LayoutFile {
   sections: LayoutFileSection[];
 }
 
-/** A layout version as a file: every seat explicit, zones by name. */
+/** A layout version as a file: every seat explicit, zones by name (per seat where a seat has
+ * its own). */
 export function exportLayout(l: DesignerLayout): LayoutFile {
   const zoneName = new Map(l.zones.map((z) => [z.id, z.name]));
   return {
@@ -94,6 +103,7 @@ export function exportLayout(l: DesignerLayout): LayoutFile {
             x: r.x,
             y: r.y,
             attributes: r.attributes,
+            ...(r.zones ? { zones: r.zones.map((z) => (z ? zoneName.get(z) ?? null : null)) } : {}),
           })),
         };
     }),
@@ -178,6 +188,21 @@ export function validateLayout(data: unknown): string[] {
             const v = r[k];
             if (!Array.isArray(v) || v.length !== n || !v.every(num)) {
               errors.push(`${rat} ("${r.label}"): "${k}" must be ${n} numbers, one per seat`);
+            }
+          }
+          if (r.zones !== undefined && r.zones !== null) {
+            const z = r.zones;
+            if (!Array.isArray(z) || z.length !== n) {
+              errors.push(
+                `${rat} ("${r.label}"): "zones" must have one entry (a zone name or null) per seat`,
+              );
+            } else {
+              for (const name of z) {
+                if (name !== null && !zoneNames.has(String(name))) {
+                  errors.push(`${rat} ("${r.label}"): price zone "${name}" is not in "zones"`);
+                  break;
+                }
+              }
             }
           }
           if (r.attributes !== undefined) {

@@ -70,6 +70,13 @@ async function seatsPage(
       sections: mapSections,
       types: types.map((t) => ({ id: t.id, name: t.name, max: t.max_per_order })),
       zones: [...zones].map(([id, name]) => ({ id, name })),
+      zonePrices: Object.fromEntries([...zones.keys()].map((zone) => [
+        zone,
+        Object.fromEntries(types.flatMap((t) => {
+          const p = t.prices.find((p) => p.zone_id === zone);
+          return p ? [[t.id, p.price_minor]] : [];
+        })),
+      ])),
       where: where ?? (section ? `section:${section}` : ""),
       error: error?.message ?? null,
     },

@@ -57,6 +57,12 @@ function plan(a: Record<string, unknown>, lv: string): [string, Record<string, u
       }];
     case "zone":
       return ["set_section_zone", { section_id: a.section_id, price_zone_id: a.zone_id ?? null }];
+    case "seat_zone":
+      return ["set_seat_zone", {
+        section_id: a.section_id,
+        seats: a.seats,
+        price_zone_id: a.zone_id ?? null,
+      }];
     case "attribute":
       return ["set_seat_attribute", {
         section_id: a.section_id,
