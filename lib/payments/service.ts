@@ -27,9 +27,15 @@ export interface PayableOrder {
 /** Creates a provider intent for the order, records the attempt, returns the provider's page. */
 export async function startPayment(
   order: PayableOrder,
-  options: { accessToken: string; method: PaymentMethod; origin: string },
+  options: {
+    accessToken: string;
+    method: PaymentMethod;
+    origin: string;
+    /** The provider the buyer chose (lib/payments/checkout.ts); the sandbox when absent. */
+    provider?: PaymentProvider;
+  },
 ): Promise<string> {
-  const provider = providerFor("sandbox", options.origin);
+  const provider = options.provider ?? providerFor("sandbox", options.origin);
   const returnUrl = new URL("/checkout/return", options.origin);
   returnUrl.searchParams.set("o", order.code);
   returnUrl.searchParams.set("k", options.accessToken);

@@ -8,7 +8,14 @@ import { type BuyerState, holdsCookie, type OwnedHold, ownedHolds } from "../../
 import { refusal } from "../e/(_lib)/event.ts";
 import Countdown from "../../islands/Countdown.tsx";
 import { type Quote, QuoteLines } from "../../components/QuoteLines.tsx";
-import { startPayment, storeOrderLink } from "../../lib/payments/service.ts";
+import { storeOrderLink } from "../../lib/payments/service.ts";
+import {
+  holdPaymentChoices,
+  missingDetail,
+  type PaymentChoice,
+  pick,
+  startChosenPayment,
+} from "../../lib/payments/checkout.ts";
 
 interface HoldLine {
   kind: string;
@@ -43,6 +50,8 @@ type CheckoutData =
     promo: string | null;
     promoError: string | null;
     fields: Fields;
+    /** How the buyer may pay (from SQL: providers of the org for the currency, then cash). */
+    choices: PaymentChoice[];
   }
   | { state: "expired"; slug: string | null; holdMinutes: number | null }
   | { state: "unknown" };
@@ -99,6 +108,7 @@ async function showHold(
     });
     const promo = (fields.promo ?? ctx.url.searchParams.get("promo") ?? "").trim() || null;
     const { quote, promoError } = await quoteWith(token, promo);
+    const choices = await holdPaymentChoices(token);
     return page<CheckoutData>(
       {
         state: "held",
@@ -109,6 +119,7 @@ async function showHold(
         promo: promoError ? null : promo,
         promoError: promoError ? `${promoError}. The price below is without it.` : null,
         fields,
+        choices,
       },
       { status: error?.status ?? (promoError ? 422 : 200), headers: noStore },
     );
@@ -180,10 +191,17 @@ async function pay(
   token: string,
 ) {
   const fields = formFields(form);
-  const method = fields.method ?? "";
-  if (!["card", "mobile_money", "cash"].includes(method)) {
-    return await showHold(ctx, { message: "Choose how you want to pay", status: 400 }, fields);
+  let chosen: PaymentChoice;
+  try {
+    chosen = pick(await holdPaymentChoices(token), fields.method ?? "");
+  } catch (e) {
+    return await showHold(ctx, { message: (e as Error).message, status: 400 }, fields);
   }
+  const missing = missingDetail(chosen, {
+    email: fields.email?.trim() || null,
+    phone: fields.phone?.trim() || null,
+  });
+  if (missing) return await showHold(ctx, { message: missing, status: 400 }, fields);
   const attendees = Object.keys(fields).filter((k) => /^attendee_\d+$/.test(k))
     .sort((a, b) => Number(a.slice(9)) - Number(b.slice(9)))
     .map((k) => fields[k]!.trim() || null);
@@ -198,19 +216,18 @@ async function pay(
   });
   const orderPath = `/o/${order.code}?k=${encodeURIComponent(order.access_token)}`;
   await storeOrderLink(order.id, orderPath);
-  if (method === "cash") {
+  if (chosen.choice === "cash") {
     await rpc("choose_pay_at_box_office", { code: order.code, access_token: order.access_token });
     return ctx.redirect(orderPath);
   }
   try {
-    const next = await startPayment(order, {
+    const next = await startChosenPayment(order, chosen, {
       accessToken: order.access_token,
-      method: method as "card" | "mobile_money",
       origin: ctx.url.origin,
     });
     return ctx.redirect(next);
   } catch (e) {
-    console.error("starting a payment failed", e);
+    console.error(`starting a ${chosen.provider} payment failed`, e);
     return ctx.redirect(
       `/checkout/return?o=${order.code}&k=${encodeURIComponent(order.access_token)}&start=failed`,
     );
@@ -369,12 +386,9 @@ function PayForm({ data }: { data: Extract<CheckoutData, { state: "held" }> }) {
   const quote = data.quote!;
   const f = data.fields;
   const admissions = quote.tickets.filter((t) => t.kind === "admission");
-  const method = f.method ?? "card";
-  const methods = [
-    ["card", "Card", "Visa, Mastercard (sandbox)"],
-    ["mobile_money", "Mobile money", "EcoCash, M-Pesa, MTN MoMo (sandbox)"],
-    ["cash", "Pay at the box office", "Cash; your places are kept until the deadline shown next"],
-  ] as const;
+  const choices = data.choices;
+  const method = f.method ??
+    (choices.find((c) => c.choice === "card") ?? choices[0])?.choice ?? "";
   return (
     <>
       <section class="mt-8" aria-labelledby="price-heading">
@@ -479,18 +493,18 @@ function PayForm({ data }: { data: Extract<CheckoutData, { state: "held" }> }) {
         <fieldset>
           <legend class="text-xl font-bold">Payment method</legend>
           <div class="mt-3 space-y-2">
-            {methods.map(([value, name, note]) => (
+            {choices.map((c) => (
               <label class="flex gap-3 rounded-lg border border-slate-300 bg-white p-3">
                 <input
                   type="radio"
                   name="method"
-                  value={value}
-                  checked={method === value}
+                  value={c.choice}
+                  checked={method === c.choice}
                   class="mt-1 h-5 w-5 shrink-0"
                 />
                 <span>
-                  <span class="block font-semibold">{name}</span>
-                  <span class="block text-sm text-slate-600">{note}</span>
+                  <span class="block font-semibold">{c.label}</span>
+                  <span class="block text-sm text-slate-600">{c.note}</span>
                 </span>
               </label>
             ))}

@@ -7,7 +7,15 @@ import { ApiError, rpc } from "../../lib/rest/mod.ts";
 import { formatDateTime, formatMoney } from "../../lib/format.ts";
 import { checkCsrf, CSRF_FIELD, csrfRefusal, csrfToken } from "../../lib/csrf.ts";
 import type { BuyerState } from "../../lib/session.ts";
-import { type PayableOrder, startPayment } from "../../lib/payments/service.ts";
+import type { PayableOrder } from "../../lib/payments/service.ts";
+import {
+  ChoiceError,
+  missingDetail,
+  orderPaymentChoices,
+  type PaymentChoice,
+  pick,
+  startChosenPayment,
+} from "../../lib/payments/checkout.ts";
 import PaymentWait from "../../islands/PaymentWait.tsx";
 
 interface PaymentStatus {
@@ -18,7 +26,12 @@ interface PaymentStatus {
   total_minor: number;
   currency: string;
   event: { name: string; slug: string; starts_at: string };
-  payment: { status: string; failure_reason: string | null; method: string } | null;
+  payment: {
+    status: string;
+    failure_reason: string | null;
+    method: string;
+    provider: string;
+  } | null;
   refund_required: boolean;
 }
 
@@ -32,6 +45,8 @@ type ReturnData =
     csrf: string;
     startFailed: boolean;
     error: string | null;
+    /** Ways to pay again (from SQL), when the order still waits for payment. */
+    choices: PaymentChoice[];
   };
 
 const noStore = { "cache-control": "private, no-store" };
@@ -67,8 +82,12 @@ async function show(
   ) {
     return ctx.redirect(orderPath(status.code, key));
   }
+  const choices = status.order_status === "pending_payment"
+    ? await orderPaymentChoices(code, key)
+    : [];
   return page<ReturnData>({
     state: "status",
+    choices,
     status,
     code: status.code,
     key,
@@ -87,15 +106,23 @@ export const handler: Handlers<ReturnData, BuyerState> = {
     if (!(await checkCsrf(form, ctx.state.sessionId))) return csrfRefusal();
     const code = String(form.get("o") ?? "");
     const key = String(form.get("k") ?? "");
-    const method = form.get("method") === "mobile_money" ? "mobile_money" : "card";
     try {
+      const chosen = pick(await orderPaymentChoices(code, key), String(form.get("method") ?? ""));
       const order = await rpc<PayableOrder & { status: string }>("get_order", {
         code,
         access_token: key,
       });
-      const next = await startPayment(order, { accessToken: key, method, origin: ctx.url.origin });
+      const missing = missingDetail(chosen, { email: order.buyer_email, phone: order.buyer_phone });
+      if (missing) return show(ctx, code, key, { message: missing, status: 400 });
+      const next = await startChosenPayment(order, chosen, {
+        accessToken: key,
+        origin: ctx.url.origin,
+      });
       return ctx.redirect(next);
     } catch (e) {
+      if (e instanceof ChoiceError) {
+        return show(ctx, code, key, { message: e.message, status: 400 });
+      }
       if (e instanceof ApiError && e.status < 500) {
         return show(ctx, code, key, { message: e.message, status: e.status });
       }
@@ -149,10 +176,26 @@ export default function Return({ data }: PageProps<ReturnData>) {
       )}
       {waiting && (
         <section class="mt-4 rounded-xl border border-slate-200 bg-white p-5">
-          <h1 class="text-2xl font-extrabold">Confirming your payment of {money}</h1>
-          <p class="mt-2 text-slate-700">
-            We are waiting for the payment provider to confirm. This usually takes a few seconds.
-          </p>
+          {status.payment?.provider === "mpesa"
+            ? (
+              <>
+                <h1 class="text-2xl font-extrabold">Check your phone</h1>
+                <p class="mt-2 text-slate-700">
+                  We sent an M-Pesa payment prompt for {money}{" "}
+                  to your phone. Enter your M-Pesa PIN to approve it; this page moves on by itself
+                  once M-Pesa confirms.
+                </p>
+              </>
+            )
+            : (
+              <>
+                <h1 class="text-2xl font-extrabold">Confirming your payment of {money}</h1>
+                <p class="mt-2 text-slate-700">
+                  We are waiting for the payment provider to confirm. This usually takes a few
+                  seconds.
+                </p>
+              </>
+            )}
           <PaymentWait
             statusHref={`/checkout/status?o=${code}&k=${encodeURIComponent(key)}`}
             pageHref={self}
@@ -204,22 +247,22 @@ export default function Return({ data }: PageProps<ReturnData>) {
             <input type="hidden" name={CSRF_FIELD} value={data.csrf} />
             <input type="hidden" name="o" value={code} />
             <input type="hidden" name="k" value={key} />
-            <button
-              type="submit"
-              name="method"
-              value="card"
-              class="w-full rounded-md bg-emerald-700 px-4 py-3 font-bold text-white"
-            >
-              Try again by card · {money}
-            </button>
-            <button
-              type="submit"
-              name="method"
-              value="mobile_money"
-              class="w-full rounded-md border border-slate-400 bg-white px-4 py-3 font-semibold"
-            >
-              Pay with mobile money instead
-            </button>
+            {data.choices.map((c, i) => (
+              <button
+                type="submit"
+                name="method"
+                value={c.choice}
+                class={i === 0
+                  ? "w-full rounded-md bg-emerald-700 px-4 py-3 font-bold text-white"
+                  : "w-full rounded-md border border-slate-400 bg-white px-4 py-3 font-semibold"}
+              >
+                {c.choice === "card"
+                  ? `Try again by card · ${money}`
+                  : c.choice === "mobile_money"
+                  ? "Pay with mobile money instead"
+                  : `Pay with ${c.label} · ${money}`}
+              </button>
+            ))}
           </form>
         </section>
       )}
