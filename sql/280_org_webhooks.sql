@@ -163,6 +163,52 @@ grant execute on function core.webhook_endpoint_target(uuid),
   core.log_webhook_delivery(uuid, bigint, uuid, text, int, int, int, text) to authenticator;
 
 -- ---------------------------------------------------------------------------------------
+-- SSRF: where webhooks may not go. The server resolves the host and refuses any address that
+-- is not public (lib/webhooks/ssrf.ts, at creation and before every delivery, since DNS can
+-- change); SQL refuses what it can see without DNS: IP literals that are private, link-local
+-- (169.254.169.254 is the cloud metadata service), unspecified, multicast or reserved, and the
+-- metadata host names. Loopback literals pass here: whether they are allowed is the server's
+-- development setting (MUTAMBO_WEBHOOKS_ALLOW_LOOPBACK), checked by the server.
+
+create function core.webhook_url_problem(url text) returns text
+language plpgsql immutable
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  host text := lower(trim(both '[]' from substring(url from '^https?://(\[[^]]+\]|[^/?#:]+)')));
+  addr inet;
+begin
+  if host is null then
+    return null;
+  end if;
+  if host in ('metadata.google.internal', 'metadata', 'instance-data', 'metadata.azure.com') then
+    return format('%s is a cloud metadata service', host);
+  end if;
+  if host !~ '^[0-9.]+$' and host !~ ':' then
+    return null; -- a name: resolved and checked by the server
+  end if;
+  begin
+    addr := host::inet;
+  exception when others then
+    return format('%s is not a valid IP address', host);
+  end;
+  if addr <<= '127.0.0.0/8' or addr = '::1' then
+    return null;
+  end if;
+  return case
+    when addr <<= '169.254.169.254/32' then format('%s is the cloud metadata service (link-local)', host)
+    when addr <<= '169.254.0.0/16' or addr <<= 'fe80::/10' then format('%s is a link-local address', host)
+    when addr <<= '10.0.0.0/8' or addr <<= '172.16.0.0/12' or addr <<= '192.168.0.0/16' or addr <<= '100.64.0.0/10'
+      or addr <<= 'fc00::/7' then format('%s is a private address', host)
+    when addr <<= '0.0.0.0/8' or addr = '::' then format('%s is an unspecified address', host)
+    when addr <<= '224.0.0.0/3' or addr <<= 'ff00::/8' then format('%s is a multicast or reserved address', host)
+    when addr <<= '::ffff:0:0/96' then format('%s is an IPv4-mapped address; give the IPv4 address', host)
+    else null end;
+end
+$$;
+comment on function core.webhook_url_problem(text) is 'Why a webhook URL''s literal host may not be called (private, link-local/metadata, unspecified, multicast, reserved, metadata host names), or null. Loopback and host names are left to the server''s check.';
+
+-- ---------------------------------------------------------------------------------------
 -- api
 
 create function api.add_webhook_endpoint(url text, events text[]) returns jsonb
@@ -181,6 +227,10 @@ begin
   if add_webhook_endpoint.url is null or add_webhook_endpoint.url !~ '^https?://[^\s/?#@]+[^\s]*$'
      or length(add_webhook_endpoint.url) > 2000 then
     raise exception 'URL "%" must be an http or https address', coalesce(add_webhook_endpoint.url, '') using errcode = 'P0001';
+  end if;
+  if core.webhook_url_problem(add_webhook_endpoint.url) is not null then
+    raise exception 'URL "%" cannot receive webhooks: %; webhooks go only to addresses on the public internet',
+      left(add_webhook_endpoint.url, 200), core.webhook_url_problem(add_webhook_endpoint.url) using errcode = 'P0001';
   end if;
   if add_webhook_endpoint.events is null or cardinality(add_webhook_endpoint.events) = 0 then
     raise exception 'Choose at least one event' using errcode = 'P0001';

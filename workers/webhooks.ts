@@ -5,7 +5,12 @@
 // throws, so the outbox retries with jittered backoff and dead-letters after its max attempts.
 // Every attempt is logged in core.webhook_deliveries. The event id (Mutambo-Delivery) is the
 // same on every attempt: receivers dedupe on it. A disabled or deleted endpoint gets nothing.
+// Before each attempt the URL's host is resolved again and refused when any address is not
+// public (lib/webhooks/ssrf.ts): DNS may have changed since the endpoint was added. The refusal
+// is logged like a failed attempt. (The fetch resolves the name once more; a rebinding in
+// between is the gap left, narrowed to milliseconds.)
 import { webhookHeaders } from "../lib/webhooks/sign.ts";
+import { checkWebhookUrl, type UrlCheckOptions } from "../lib/webhooks/ssrf.ts";
 import type { OutboxHandler, OutboxMessage } from "./outbox.ts";
 
 export const WEBHOOK_TOPIC = "webhooks__deliver";
@@ -15,6 +20,8 @@ export interface WebhookOptions {
   timeoutMs?: number;
   /** The fetch to use (default globalThis.fetch). */
   fetch?: typeof fetch;
+  /** How URLs are checked before delivery (loopback allowed, resolver). */
+  urlCheck?: UrlCheckOptions;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
@@ -45,21 +52,26 @@ export function webhookHandlers(options: WebhookOptions = {}): Record<string, Ou
     const started = performance.now();
     let status: number | null = null;
     let error: string | null = null;
-    try {
-      const response = await doFetch(target.url, {
-        method: "POST",
-        headers: await webhookHeaders(target.secret, eventId, body),
-        body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = response.status;
-      await response.body?.cancel();
-      if (status < 200 || status > 299) error = `Endpoint answered ${status}`;
-    } catch (e) {
-      error = e instanceof Error && e.name === "TimeoutError"
-        ? `No answer within ${timeoutMs} ms`
-        : `Request failed: ${e instanceof Error ? e.message : String(e)}`;
+    const check = await checkWebhookUrl(target.url, options.urlCheck ?? {});
+    if (!check.ok) {
+      error = `Refused: ${check.reason}`;
+    } else {
+      try {
+        const response = await doFetch(target.url, {
+          method: "POST",
+          headers: await webhookHeaders(target.secret, eventId, body),
+          body,
+          redirect: "manual",
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        status = response.status;
+        await response.body?.cancel();
+        if (status < 200 || status > 299) error = `Endpoint answered ${status}`;
+      } catch (e) {
+        error = e instanceof Error && e.name === "TimeoutError"
+          ? `No answer within ${timeoutMs} ms`
+          : `Request failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
     }
     const duration = Math.round(performance.now() - started);
     await sql`select core.log_webhook_delivery(${endpointId}::uuid, ${m.id}::bigint, ${eventId}::uuid,

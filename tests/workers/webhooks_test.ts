@@ -38,7 +38,8 @@ const base = `http://127.0.0.1:${receiver.addr.port}`;
 
 const admin = await adminSql(2);
 const worker = postgres(testAuthenticatorUrl(), { max: 1, onnotice: () => {} });
-const handlers = webhookHandlers({ timeoutMs: 5_000 });
+// the receiver is on loopback: allowed here as in development (MUTAMBO_WEBHOOKS_ALLOW_LOOPBACK)
+const handlers = webhookHandlers({ timeoutMs: 5_000, urlCheck: { allowLoopback: true } });
 const run = () => runOutboxOnce({ sql: worker, handlers, batch: 100, onError: () => {} });
 
 type Claims = Record<string, string>;
@@ -293,6 +294,61 @@ Deno.test("another org can neither list nor disable the endpoint; a disabled one
   assert.ok(await run() >= 1);
   assert.equal((await deliveries(endpoint.id))[0]!.done, true);
   assert.deepEqual(received.filter((r) => r.path === path), []);
+});
+
+Deno.test("SSRF: private and metadata URLs are refused when added and loopback at delivery", async () => {
+  const { owner, pay } = await freshOrg("Webhooks SSRF");
+  for (
+    const [url, why] of [
+      ["http://169.254.169.254/latest/meta-data/", /cloud metadata service/],
+      ["https://10.0.0.5/hook", /10\.0\.0\.5 is a private address/],
+      ["http://[fe80::1]/hook", /link-local/],
+      ["http://metadata.google.internal/computeMetadata/v1/", /cloud metadata service/],
+    ] as const
+  ) {
+    await assert.rejects(
+      asStaff(
+        owner,
+        (tx) => tx`select api.add_webhook_endpoint(${url}, ${["order.paid"]}::text[])`,
+      ),
+      (e: { code?: string; message: string }) =>
+        e.code === "P0001" && why.test(e.message) && /public internet/.test(e.message),
+      url,
+    );
+  }
+
+  // a loopback endpoint (as a developer would add) gets nothing from a production worker
+  const path = `/ssrf-${crypto.randomUUID()}`;
+  const endpoint = await addEndpoint(owner, path);
+  // and a name that resolved to a public address when added but to a private one now
+  const renamed = await asStaff(owner, async (tx) =>
+    one(
+      await tx`select api.add_webhook_endpoint('http://hooks.example.test/mutambo', ${[
+        "order.paid",
+      ]}::text[]) as e`,
+    ).e as { id: string });
+  await pay();
+  const production = webhookHandlers({
+    timeoutMs: 2_000,
+    urlCheck: { allowLoopback: false, resolve: () => Promise.resolve(["10.20.30.40"]) },
+  });
+  await runOutboxOnce({ sql: worker, handlers: production, batch: 100, onError: () => {} });
+  assert.deepEqual(received.filter((r) => r.path === path), [], "nothing reached the receiver");
+  const logged = await admin<{ endpoint_id: string; status_code: number | null; error: string }[]>`
+    select endpoint_id::text, status_code, error from core.webhook_deliveries
+    where endpoint_id in (${endpoint.id}, ${renamed.id}) order by endpoint_id = ${endpoint.id} desc`;
+  assert.equal(logged.length, 2);
+  assert.equal(logged[0]!.status_code, null);
+  assert.match(
+    logged[0]!.error,
+    /^Refused: 127\.0\.0\.1 is not a public address \(loopback, allowed only in development\)/,
+  );
+  assert.match(
+    logged[1]!.error,
+    /^Refused: hooks\.example\.test \(it resolves to 10\.20\.30\.40\) is not a public address \(private\)/,
+  );
+  // the refusal is a failed attempt: the message stays for a retry, not done
+  assert.equal((await deliveries(endpoint.id))[0]!.done, false);
 });
 
 Deno.test({
