@@ -78,17 +78,22 @@ function SalesChart({ stats }: { stats: LiveStats }) {
           )
           : null
       )}
-      {range.filter((_, i) => i % 10 === 0 || i === range.length - 1).map((t) => (
-        <text
-          key={t}
-          x={(x(t) ?? 0) + x.bandwidth() / 2}
-          y={h - 6}
-          text-anchor="middle"
-          class="live-axis"
-        >
-          {hhmm(t)}
-        </text>
-      ))}
+      {range.filter((_, i) => (i % 10 === 0 && i < range.length - 5) || i === range.length - 1).map(
+        (t, _, shown) => {
+          const last = t === shown[shown.length - 1] && shown.length > 1; // kept inside the chart
+          return (
+            <text
+              key={t}
+              x={(x(t) ?? 0) + (last ? x.bandwidth() : x.bandwidth() / 2)}
+              y={h - 6}
+              text-anchor={last ? "end" : "middle"}
+              class="live-axis"
+            >
+              {hhmm(t)}
+            </text>
+          );
+        },
+      )}
     </svg>
   );
 }
@@ -178,6 +183,8 @@ function Heatmap({ stats }: { stats: LiveStats }) {
   const w = gap * 0.9, h = Math.min(gap * 0.62, 130);
   const [x0, x1] = [Math.min(...xs) - w / 2 - 10, Math.max(...xs) + w / 2 + 10];
   const [y0, y1] = [Math.min(...ys) - h / 2 - 10, Math.max(...ys) + h / 2 + 10];
+  // One type size for every section, the one the longest name fits at.
+  const font = Math.min(h / 4, ...s.map((d) => (w * 1.3) / Math.max(6, d.name.length)));
   return (
     <svg
       viewBox={`${x0} ${y0} ${x1 - x0} ${y1 - y0}`}
@@ -187,9 +194,8 @@ function Heatmap({ stats }: { stats: LiveStats }) {
     >
       {s.map((d) => {
         const share = d.capacity ? d.sold / d.capacity : 0;
-        const font = Math.min(h / 4, (w * 1.3) / Math.max(6, d.name.length));
         return (
-          <g key={d.id} data-section={d.name}>
+          <g key={d.id} data-section={d.name} data-sold={d.sold}>
             <rect
               x={d.x - w / 2}
               y={d.y - h / 2}
@@ -250,15 +256,17 @@ export default function LiveDashboard({ initial, streamUrl }: Props) {
       <p class="text-sm text-slate-600" aria-live="polite" data-live-state={state}>
         <span class={`live-dot live-${state}`} />{" "}
         {state === "live" ? "Live" : state === "offline" ? "Reconnecting…" : "Connecting…"}
-        {flash && <span class="text-slate-500">{` · last change: ${flash}`}</span>}
-        · updated {new Date(stats.now).toISOString().slice(11, 19)} UTC
+        {flash && <span class="text-slate-500">{` · last change: ${flash}`}</span>} · updated{" "}
+        {new Date(stats.now).toISOString().slice(11, 19)} UTC
       </p>
       <div class="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
         <Tile
           id="tickets"
           label="Tickets sold"
           value={String(stats.totals.tickets)}
-          note={`of ${capacity} · ${stats.totals.orders} orders`}
+          note={`of ${capacity.toLocaleString("en")} · ${stats.totals.orders} order${
+            stats.totals.orders === 1 ? "" : "s"
+          }`}
         />
         <Tile
           id="revenue"
@@ -323,7 +331,7 @@ export default function LiveDashboard({ initial, streamUrl }: Props) {
             </thead>
             <tbody>
               {stats.sections.map((s) => (
-                <tr key={s.id} class="border-t border-slate-100">
+                <tr key={s.id} class="border-t border-slate-100" data-section-row={s.name}>
                   <td class="py-1">
                     <span
                       class="live-swatch"
@@ -333,7 +341,7 @@ export default function LiveDashboard({ initial, streamUrl }: Props) {
                   </td>
                   <td class="py-1 text-right tabular-nums">{s.sold}</td>
                   <td class="py-1 text-right tabular-nums">{s.held}</td>
-                  <td class="py-1 text-right tabular-nums">{s.capacity}</td>
+                  <td class="py-1 text-right tabular-nums">{s.capacity.toLocaleString("en")}</td>
                 </tr>
               ))}
             </tbody>

@@ -24,9 +24,5 @@ export function fill<T extends { t: string }>(
   return range.map((m) => byMinute.get(m) ?? 0);
 }
 
-/** "1 234,50 USD"-style money from minor units. */
-export function money(minor: number, currency: string): string {
-  return `${
-    (minor / 100).toLocaleString("en-ZA", { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-  } ${currency}`;
-}
+/** Money as the buyer site writes it ("US$6.00"), from minor units: one style everywhere. */
+export { formatMoney as money } from "../format.ts";
