@@ -169,8 +169,14 @@ begin
                    order by x.row_label, x.seat_number)
     into missing
   from (select distinct sel.row_label, sel.seat_number from core.seat_selection(set_seat_zone.seats) sel
-        where not exists (select from core.seats st where st.section_id = s.id and st.row_label = sel.row_label
-                            and (sel.seat_number is null or st.seat_number = sel.seat_number))) x;
+        where sel.seat_number is null
+          and not exists (select from core.seats st where st.section_id = s.id and st.row_label = sel.row_label)
+        union
+        -- rows and seats apart, so both are plain equality (hash) joins
+        select distinct sel.row_label, sel.seat_number from core.seat_selection(set_seat_zone.seats) sel
+        where sel.seat_number is not null
+          and not exists (select from core.seats st where st.section_id = s.id and st.row_label = sel.row_label
+                            and st.seat_number = sel.seat_number)) x;
   if missing is not null then
     raise exception '% not in section %', case when cardinality(missing) = 1 then 'Seat ' || missing[1] || ' is'
       else 'Seats ' || array_to_string(missing[1:10], ', ') || case when cardinality(missing) > 10
@@ -178,7 +184,7 @@ begin
       using errcode = 'PT404';
   end if;
   update core.seats st set price_zone_id = set_seat_zone.price_zone_id
-  where st.section_id = s.id
+  where st.section_id = s.id and st.price_zone_id is distinct from set_seat_zone.price_zone_id
     and (st.row_label in (select sel.row_label from core.seat_selection(set_seat_zone.seats) sel where sel.seat_number is null)
          or (st.row_label, st.seat_number) in (select sel.row_label, sel.seat_number from core.seat_selection(set_seat_zone.seats) sel
                                               where sel.seat_number is not null));
@@ -186,7 +192,7 @@ begin
   return changed;
 end
 $$;
-comment on function api.set_seat_zone(uuid, jsonb, uuid) is 'Puts selected seats of a draft section into their own price zone (of the same layout version), overriding the section''s zone; price_zone_id null gives them back the section''s zone. seats: [{"row": "A", "numbers": [1, 2]}, {"row": "B"}] (no numbers = whole row); set-based, all or nothing. Returns seats changed. Errors: PT404 section, zone (another layout''s or org''s) or seats not in the section (named), PT403, PT409 published, P0001 malformed selection.';
+comment on function api.set_seat_zone(uuid, jsonb, uuid) is 'Puts selected seats of a draft section into their own price zone (of the same layout version), overriding the section''s zone; price_zone_id null gives them back the section''s zone. seats: [{"row": "A", "numbers": [1, 2]}, {"row": "B"}] (no numbers = whole row); set-based, all or nothing. Returns seats changed (seats already in that zone are left alone). Errors: PT404 section, zone (another layout''s or org''s) or seats not in the section (named), PT403, PT409 published, P0001 malformed selection.';
 
 -- seats: [{"row": "A", "numbers": [1, 2]}, …]; numbers omitted = the whole row.
 create function api.set_seat_attribute(section_id uuid, seats jsonb, attribute text, "on" boolean default true)
