@@ -321,5 +321,59 @@ end
 $$;
 comment on function api.webhook_deliveries(uuid) is 'The last 200 delivery attempts to a webhook endpoint of the caller''s org, newest first: {id, outbox_id, event_id, event_type, attempt, status_code, duration_ms, error, at}. Needs manage_integrations. Errors: PT403, PT404 unknown or another org''s endpoint.';
 
+create function api.rotate_webhook_secret(id uuid) returns jsonb
+language plpgsql volatile
+security definer
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  e core.webhook_endpoints;
+begin
+  perform core.require_permission('manage_integrations');
+  select * into e from core.webhook_endpoints x
+  where x.id = rotate_webhook_secret.id and (x.org_id = auth.org_id() or (auth.org_id() is null and auth.is_platform_admin()))
+  for update;
+  if not found then
+    raise exception 'Webhook endpoint % not found', coalesce(rotate_webhook_secret.id::text, 'null') using errcode = 'PT404';
+  end if;
+  update core.webhook_endpoints x set secret = 'whsec_' || encode(public.gen_random_bytes(32), 'hex')
+  where x.id = e.id returning * into e;
+  perform core.audit(e.org_id, 'webhook_endpoint.secret_rotated', 'webhook_endpoint', e.id::text,
+                     jsonb_build_object('url', e.url));
+  return jsonb_build_object('id', e.id, 'url', e.url, 'secret', e.secret);
+end
+$$;
+comment on function api.rotate_webhook_secret(uuid) is 'Gives a webhook endpoint of the caller''s org a new signing secret, shown this once; deliveries from now on (retries too) are signed with it. Returns {id, url, secret}. Needs manage_integrations. Errors: PT403, PT404 unknown or another org''s endpoint.';
+
+create function api.send_test_webhook(id uuid) returns jsonb
+language plpgsql volatile
+security definer
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  e core.webhook_endpoints;
+  event_id uuid := gen_random_uuid();
+  outbox_id bigint;
+begin
+  perform core.require_permission('manage_integrations');
+  select * into e from core.webhook_endpoints x
+  where x.id = send_test_webhook.id and (x.org_id = auth.org_id() or (auth.org_id() is null and auth.is_platform_admin()));
+  if not found then
+    raise exception 'Webhook endpoint % not found', coalesce(send_test_webhook.id::text, 'null') using errcode = 'PT404';
+  end if;
+  if not e.active then
+    raise exception 'Webhook endpoint % is disabled; add it again to send to it', e.url using errcode = 'PT409';
+  end if;
+  insert into core.outbox (org_id, topic, payload)
+  values (e.org_id, 'webhooks__deliver', jsonb_build_object('id', event_id, 'type', 'webhook.test', 'created_at', now(),
+          'data', jsonb_build_object('message', 'A test event from Mutambo: your endpoint works when it answers 2xx'),
+          'endpoint_id', e.id))
+  returning core.outbox.id into outbox_id;
+  return jsonb_build_object('event_id', event_id, 'outbox_id', outbox_id);
+end
+$$;
+comment on function api.send_test_webhook(uuid) is 'Queues one webhook.test event for an active endpoint of the caller''s org (delivered, signed and logged like any other). Returns {event_id, outbox_id}. Needs manage_integrations. Errors: PT403, PT404 unknown endpoint, PT409 disabled.';
+
+grant execute on function api.rotate_webhook_secret(uuid), api.send_test_webhook(uuid) to staff;
 grant execute on function api.add_webhook_endpoint(text, text[]), api.webhook_endpoints(),
   api.disable_webhook_endpoint(uuid), api.webhook_deliveries(uuid) to staff;
