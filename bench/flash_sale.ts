@@ -27,6 +27,8 @@ const quick = args.includes("--quick") || Deno.env.get("FLASH_QUICK") === "1";
 const dbName = opt("--db") ?? "mutambo_bench_flash";
 const ks = (opt("--k") ?? (quick ? "8,32" : "8,32,128")).split(",").map(Number);
 const pgbenchSeconds = Number(opt("--pgbench-seconds") ?? (quick ? 5 : 10));
+// --seconds N: stop selling after N seconds (for profiling part of a sale; no sold-out check)
+const stopAfter = Number(opt("--seconds") ?? Infinity);
 const ROWS = quick ? 20 : 100; // per section; 3 sections
 const SEATS = quick ? 100 : 200;
 const CAPACITY = 3 * ROWS * SEATS;
@@ -156,7 +158,7 @@ async function sale(base: string, ev: string, k: number, managerJwt: string) {
   await Promise.all(Array.from({ length: k }, async (_, w) => {
     let n = 1 + Math.floor(Math.random() * 6);
     let i = 0;
-    while (!soldOut) {
+    while (!soldOut && performance.now() - t0 < stopAfter * 1000) {
       i++;
       const session = `sess-bench-${w}-${i}`;
       const h = await post("hold", "hold_best_available", {
@@ -214,6 +216,61 @@ async function sale(base: string, ev: string, k: number, managerJwt: string) {
   }));
   const seconds = (performance.now() - t0) / 1000;
   return { lat, failed, retried, tickets, holds, seconds, errors };
+}
+
+/**
+ * The same one-row update through this stack: HTTP, JWT-less anon request, /rest's
+ * transaction with role switch and settings, a PL/pgSQL function, COMMIT. What a hold could
+ * reach if its logic cost nothing; the ratio against it isolates the engine's own cost.
+ */
+async function rawHttpUpdateRate(ev: string, clients: number): Promise<number> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  let lo = 0, hi = 0;
+  try {
+    await sql.unsafe(`create schema if not exists bench;
+      create or replace function bench.touch_seat_http(p bigint) returns void language plpgsql
+      security definer set search_path = pg_catalog as $$
+      begin update core.event_seats set held_until = held_until where id = p; end $$;
+      grant usage on schema bench to anon;
+      grant execute on function bench.touch_seat_http(bigint) to anon;`);
+    const r = first(
+      await sql`select min(id)::bigint as lo, max(id)::bigint as hi from core.event_seats where event_id = ${ev}`,
+    );
+    lo = Number(r.lo);
+    hi = Number(r.hi);
+  } finally {
+    await sql.end();
+  }
+  const pool = createPool(authenticatorDatabaseUrl(dbName), { max: Math.min(clients, 24) });
+  const rest = createRest({
+    sql: pool,
+    jwtSecret: "bench-secret-".padEnd(40, "x"),
+    schema: "bench",
+  });
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen: () => {} },
+    (req) => rest.handler(req, new URL(req.url).pathname.slice(6)),
+  );
+  const url = `http://127.0.0.1:${server.addr.port}/rest/rpc/touch_seat_http`;
+  let done = 0;
+  const end = performance.now() + pgbenchSeconds * 1000;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < end) {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ p: lo + Math.floor(Math.random() * (hi - lo + 1)) }),
+      });
+      await res.body?.cancel();
+      if (res.status !== 204) throw new Error(`raw HTTP update answered ${res.status}`);
+      done++;
+    }
+  }));
+  ac.abort();
+  await server.finished;
+  await pool.end();
+  return done / pgbenchSeconds;
 }
 
 async function rawUpdateRate(ev: string, clients: number): Promise<number> {
@@ -324,9 +381,11 @@ for (const k of ks) {
   await pool.end();
   const c = await check(ev);
   const raw = await rawUpdateRate(ev, Math.min(k, 64));
+  const rawHttp = await rawHttpUpdateRate(ev, k);
   const holdRate = r.holds / r.seconds;
-  const ok = c.sold === c.capacity && c.tickets === c.capacity && c.dup_tickets === 0 &&
-    c.sold_without_ticket === 0;
+  const full = stopAfter === Infinity;
+  const ok = (full ? c.sold === c.capacity && c.tickets === c.capacity : c.sold === c.tickets) &&
+    c.dup_tickets === 0 && c.sold_without_ticket === 0;
   allOk &&= ok;
   console.log(
     `\nK = ${k}: ${r.tickets} tickets in ${r.seconds.toFixed(1)} s = ${
@@ -367,6 +426,11 @@ for (const k of ks) {
       `hold rate ratio ${(holdRate / raw).toFixed(3)}, seats-held-per-second ratio ${
         ((r.tickets / r.seconds) / raw).toFixed(3)
       }`,
+  );
+  console.log(
+    `  raw one-row PL/pgSQL seat update through HTTP /rest (${k} clients, ${pgbenchSeconds} s): ` +
+      `${rawHttp.toFixed(0)}/s; hold rate ratio ${(holdRate / rawHttp).toFixed(3)}, ` +
+      `sale rate ratio (hold+quote+order+pay per second) ${(holdRate / (rawHttp / 4)).toFixed(3)}`,
   );
 }
 if (!allOk) {
