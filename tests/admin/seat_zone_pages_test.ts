@@ -60,8 +60,7 @@ Deno.test({
         prices: { Gold: 2500, Silver: 1200 },
       });
       await as("set_event_status", { event_id: eventId, status: "on_sale" });
-      const event = await rpc<{ slug: string }>("list_events", { q: `Zoned Night ${tag}` })
-        .then((r) => (r as unknown as { slug: string }[])[0]!);
+      const [event] = await rpc<{ slug: string }[]>("list_events", { q: `Zoned Night ${tag}` });
       const [stand] = await rpc<{ id: string }[]>("event_sections", { event_id: eventId });
       const seats = await rpc<{ ids: number[]; rows: string[]; numbers: number[] }>(
         "section_seats",
@@ -71,8 +70,8 @@ Deno.test({
         String(seats.ids[seats.rows.findIndex((r, i) => `${r}${seats.numbers[i]}` === label)]);
 
       const buyer = buyerSession(app);
-      assert.equal((await buyer.get(`/e/${event.slug}/seats`)).status, 200);
-      const held = await buyer.post(`/e/${event.slug}/seats`, [
+      assert.equal((await buyer.get(`/e/${event!.slug}/seats`)).status, 200);
+      const held = await buyer.post(`/e/${event!.slug}/seats`, [
         ["_csrf", buyer.csrf],
         ["action", "pick"],
         ["ticket_type", adult],
