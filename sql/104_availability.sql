@@ -209,6 +209,10 @@ begin
     'y', jsonb_agg(es.y order by es.row_index, es.seat_index),
     'attributes', jsonb_agg(case when es.attributes = '{}' then null else array_to_string(es.attributes, ',') end
                             order by es.row_index, es.seat_index),
+    -- seats priced in a zone of their own (null: the section's zone); the whole list is null
+    -- when no seat has one, so a 20,000-seat stand in one zone sends nothing extra
+    'zones', case when bool_or(es.price_zone_id is not null)
+                  then jsonb_agg(es.price_zone_id order by es.row_index, es.seat_index) end,
     'status', string_agg(case when es.state = 'sold' then 's' when es.state = 'blocked' then 'b'
                               when es.held_until > now() and es.hold_id = mine then 'm'
                               when es.held_until > now() then 'h' else 'f' end, '' order by es.row_index, es.seat_index))
@@ -217,7 +221,7 @@ begin
   return result;
 end
 $$;
-comment on function api.section_seats(uuid, text) is 'Seat map data for one seated section as parallel arrays (ids, rows, numbers, x, y, attributes) and a status string with one character per seat: f free, h held, s sold, b blocked, m held by the hold whose token is given. Errors: PT404, PT422 standing section.';
+comment on function api.section_seats(uuid, text) is 'Seat map data for one seated section as parallel arrays (ids, rows, numbers, x, y, attributes, zones: a seat''s own price zone id or null for the section''s, the whole list null when no seat has its own) and a status string with one character per seat: f free, h held, s sold, b blocked, m held by the hold whose token is given. Errors: PT404, PT422 standing section.';
 
 grant execute on function core.is_public_event(core.events), core.section_held(uuid), core.availability_level(bigint, bigint)
   to anon, buyer, staff, scanner;

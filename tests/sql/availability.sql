@@ -2,7 +2,7 @@
 -- per-section counts (live holds only), the seat map arrays, and levels.
 begin;
 \ir _fixture.sql
-select plan(25);
+select plan(27);
 
 create function test_support.names(actor text, args text) returns text[] language sql as $$
   select coalesce(array_agg(r ->> 'name' order by r ->> 'name'), '{}')
@@ -67,6 +67,13 @@ update core.event_seats set state = 'sold' where id = test_support.seat(:'stand'
 select is(left(test_support.v('anon', format('select api.section_seats(%L)', :'stand')) ->> 'status', 4), 'hhsf', 'held and sold seats show as h and s');
 select is(left(test_support.v('anon', format('select api.section_seats(%L, %L)', :'stand', :'tok')) ->> 'status', 4), 'mmsf',
   'with its token the buyer sees their own seats as m');
+select is(:'map'::jsonb -> 'zones', 'null'::jsonb, 'no seat has a zone of its own: no zone list');
+select id as silver_a from core.event_price_zones where event_id = :'event_a' and name = 'Silver' \gset
+update core.event_seats set price_zone_id = :'silver_a' where id = test_support.seat(:'stand', 'A2');
+select is((select array_agg(coalesce(z #>> '{}', '-')) from jsonb_array_elements(
+             test_support.v('anon', format('select api.section_seats(%L)', :'stand')) -> 'zones') with ordinality x(z, i) where i <= 3),
+  array['-', :'silver_a', '-'], 'a seat priced in a zone of its own carries that zone; the others null (their section''s)');
+update core.event_seats set price_zone_id = null where id = test_support.seat(:'stand', 'A2');
 select throws_ok(test_support.as_('anon', format('select api.section_seats(%L)', :'terrace')), 'PT422', null, 'a standing section has no seat map');
 select throws_ok(test_support.as_('anon', format('select api.section_seats(%L)', gen_random_uuid())), 'PT404', null, 'an unknown section is a 404');
 
