@@ -19,11 +19,14 @@ import { one, paidOrder, requestRefund, shop } from "./fixture.ts";
 
 const fake = startFakeProviders();
 const WHSEC = "whsec_refund_test";
-Deno.env.set("STRIPE_SECRET_KEY", FAKE.stripeKey);
-Deno.env.set("STRIPE_WEBHOOK_SECRET", WHSEC);
-Deno.env.set("STRIPE_API_URL", `${fake.origin}/stripe`);
-Deno.env.set("PAYSTACK_SECRET_KEY", FAKE.paystackKey);
-Deno.env.set("PAYSTACK_API_URL", `${fake.origin}/paystack`);
+/** The server's provider settings for these tests (set in each test: the process is shared). */
+function providerEnv() {
+  Deno.env.set("STRIPE_SECRET_KEY", FAKE.stripeKey);
+  Deno.env.set("STRIPE_WEBHOOK_SECRET", WHSEC);
+  Deno.env.set("STRIPE_API_URL", `${fake.origin}/stripe`);
+  Deno.env.set("PAYSTACK_SECRET_KEY", FAKE.paystackKey);
+  Deno.env.set("PAYSTACK_API_URL", `${fake.origin}/paystack`);
+}
 const server = await startServer();
 const sql = await adminSql(4);
 const context = { sql, origin: server.origin };
@@ -69,6 +72,7 @@ function refundEvent(id: string, refund: string, status: string, intent: string,
 }
 
 Deno.test("stripe: a retried submission sends the same Idempotency-Key and refunds once", async () => {
+  providerEnv();
   const s = await shop(sql, "USD", "Stripe Refunds");
   const intent = `pi_${crypto.randomUUID().replaceAll("-", "")}`;
   const { orderId } = await paidOrder(sql, s, "stripe", intent);
@@ -102,6 +106,7 @@ Deno.test("stripe: a retried submission sends the same Idempotency-Key and refun
 });
 
 Deno.test("stripe refund webhooks: applied once, replays and late 'pending' change nothing", async () => {
+  providerEnv();
   const s = await shop(sql, "USD", "Stripe Webhooks");
   const intent = `pi_${crypto.randomUUID().replaceAll("-", "")}`;
   const { orderId } = await paidOrder(sql, s, "stripe", intent);
@@ -138,6 +143,7 @@ Deno.test("stripe refund webhooks: applied once, replays and late 'pending' chan
 });
 
 Deno.test("a refund decided by webhook before the worker recorded it is found by payment and amount", async () => {
+  providerEnv();
   const s = await shop(sql, "USD", "Stripe Early");
   const intent = `pi_${crypto.randomUUID().replaceAll("-", "")}`;
   const { orderId } = await paidOrder(sql, s, "stripe", intent);
@@ -162,6 +168,7 @@ Deno.test("a refund decided by webhook before the worker recorded it is found by
 });
 
 Deno.test("paystack: deduped by reference; a refund pending too long is polled and settled once", async () => {
+  providerEnv();
   const s = await shop(sql, "NGN", "Paystack Refunds");
   const intent = `ps_${crypto.randomUUID().slice(0, 12)}`;
   const { orderId } = await paidOrder(sql, s, "paystack", intent);
@@ -227,6 +234,7 @@ Deno.test("paystack: deduped by reference; a refund pending too long is polled a
 });
 
 Deno.test("flutterwave: the refund request carries X-Idempotency-Key; a repeat is the cached answer", async () => {
+  providerEnv();
   const flw = new FlutterwaveProvider({
     secretKey: FAKE.flutterwaveKey,
     secretHash: "hash",

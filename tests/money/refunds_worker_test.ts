@@ -17,8 +17,11 @@ function one(rows: readonly any[]): any {
   return rows[0];
 }
 
-/** The sandbox provider, counting refund calls; `fail` makes the next calls throw. */
-function countingSandbox() {
+/**
+ * The sandbox provider, counting refund calls of one payment (other tests' refunds may be in
+ * the same outbox); `fail` makes that payment's next calls throw.
+ */
+function countingSandbox(intentId: () => string) {
   const sandbox = new SandboxProvider("http://127.0.0.1:9");
   const calls: RefundInput[] = [];
   const state = { fail: 0 };
@@ -26,6 +29,7 @@ function countingSandbox() {
     if (id !== "sandbox") return null;
     return Object.assign(Object.create(sandbox), {
       refund: (input: RefundInput) => {
+        if (input.intentId !== intentId()) return sandbox.refund(input);
         if (state.fail > 0) {
           state.fail--;
           return Promise.reject(new Error("Sandbox refund API unreachable"));
@@ -99,7 +103,7 @@ Deno.test("refund worker: confirmed once, retried after a provider failure, ledg
     assert.equal(messages.length, 1, "one refunds__submit message per refund");
     const message = messages[0]!;
 
-    const { provider, calls, state } = countingSandbox();
+    const { provider, calls, state } = countingSandbox(() => `pi_rw_${run}`);
     const handlers = refundHandlers({ provider });
     const context = { sql, origin: "http://127.0.0.1:9" };
 

@@ -15,7 +15,6 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../support/browser.ts";
 import { testAuthenticatorUrl } from "../support/db.ts";
 import { adminApp, DEMO_PASSWORD, OWNER } from "../admin/support.ts";
 
-Deno.env.set("MUTAMBO_WEBHOOKS_ALLOW_LOOPBACK", "1");
 const app = await adminApp();
 const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler);
 const base = `http://127.0.0.1:${server.addr.port}`;
@@ -36,6 +35,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
+    Deno.env.set("MUTAMBO_WEBHOOKS_ALLOW_LOOPBACK", "1"); // the receiver is on loopback
     const browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
@@ -115,6 +115,7 @@ Deno.test({
       );
     } finally {
       await browser.close();
+      Deno.env.delete("MUTAMBO_WEBHOOKS_ALLOW_LOOPBACK");
     }
   },
 });

@@ -11,6 +11,7 @@ const app = await adminApp();
 const sql = await adminSql(1);
 
 Deno.test("webhooks page: role-gated, CSRF-checked, SSRF refused, secret shown once", async () => {
+  Deno.env.delete("MUTAMBO_WEBHOOKS_ALLOW_LOOPBACK"); // production: loopback refused
   const manager = await signIn(app, MANAGER);
   const forbidden = await manager.get("/admin/webhooks");
   assert.equal(forbidden.status, 403);

@@ -28,8 +28,11 @@ const env: Record<string, string> = {
   MPESA_CALLBACK_TOKEN: "mpesa-callback-token",
   MPESA_API_URL: `${fake.origin}/mpesa`,
 };
-for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
-for (const k of ["PAYNOW_INTEGRATION_ID", "PAYNOW_INTEGRATION_KEY"]) Deno.env.delete(k);
+/** The server's provider settings for these tests (set in each test: the process is shared). */
+function providerEnv() {
+  for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
+  for (const k of ["PAYNOW_INTEGRATION_ID", "PAYNOW_INTEGRATION_KEY"]) Deno.env.delete(k);
+}
 const server = await startServer();
 const sql = await adminSql(2);
 
@@ -85,6 +88,7 @@ const kes = await shop(sql, "KES", "Nairobi Derby");
 await enable(kes, ["mpesa", "paystack", "flutterwave", "stripe", "paynow"]);
 
 Deno.test("the choices come from SQL: enabled for the org, taking its currency, configured here", async () => {
+  providerEnv();
   const c = await atCheckout(kes);
   assert.deepEqual(c.choices, [
     "mpesa:mobile_money",
@@ -126,6 +130,7 @@ Deno.test("the choices come from SQL: enabled for the org, taking its currency, 
 });
 
 Deno.test("M-Pesa: an STK push to the buyer's phone, then the 'check your phone' page polls", async () => {
+  providerEnv();
   const c = await atCheckout(kes);
   const noPhone = await pay(c, { method: "mpesa:mobile_money" });
   assert.equal(noPhone.status, 400);
@@ -159,6 +164,7 @@ Deno.test("M-Pesa: an STK push to the buyer's phone, then the 'check your phone'
 });
 
 Deno.test("Stripe, Paystack, Flutterwave: the attempt is recorded and the buyer goes to the hosted page", async () => {
+  providerEnv();
   const s = await atCheckout(kes);
   const stripe = await pay(s, { method: "stripe:card" });
   const sp = await lastPayment(kes);
