@@ -14,6 +14,7 @@ import postgres from "postgres";
 import { adminDatabaseUrl } from "../lib/config.ts";
 import { migrate } from "../lib/migrate.ts";
 import { makeCheckInEvent, pairDevice, qr } from "../tests/scan/fixture.ts";
+import { base64url, ticketPayload } from "../lib/tickets/signing.ts";
 
 const args = Deno.args;
 const opt = (name: string, fallback: string) => {
@@ -112,9 +113,36 @@ try {
   // same ticket at two gates at the same instant (sent back to back).
   const total = RATE * SECONDS;
   const distinct = Math.min(fx.tickets.length, Math.ceil(total * 0.9));
+  // Signed before the clock starts, with the key imported once (lib/tickets/signing.ts
+  // signTicket imports it per call), a few at a time on Web Crypto's threads.
   t = performance.now();
-  const codes: string[] = [];
-  for (let i = 0; i < distinct; i++) codes.push(await qr(fx.tickets[i]!, fx.privateJwk));
+  const signKey = await crypto.subtle.importKey(
+    "jwk",
+    { kty: "EC", crv: "P-256", x: fx.privateJwk.x!, y: fx.privateJwk.y!, d: fx.privateJwk.d! },
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    ["sign"],
+  );
+  const sign = async (i: number) => {
+    const payload = await ticketPayload(fx.tickets[i]!);
+    const signature = await crypto.subtle.sign(
+      { name: "ECDSA", hash: "SHA-256" },
+      signKey,
+      new TextEncoder().encode(payload),
+    );
+    return `${payload}.${base64url(new Uint8Array(signature))}`;
+  };
+  const codes: string[] = new Array(distinct);
+  for (let i = 0; i < distinct; i += 256) {
+    const batch = [];
+    for (let j = i; j < Math.min(distinct, i + 256); j++) {
+      batch.push(sign(j).then((c) => codes[j] = c));
+    }
+    await Promise.all(batch);
+  }
+  if ((await qr(fx.tickets[0]!, fx.privateJwk)).slice(0, -87) !== codes[0]!.slice(0, -87)) {
+    throw new Error("the bench's codes differ from signTicket's");
+  }
   console.log(`${distinct} QR codes signed in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   interface Planned {
     ticket: number;
@@ -189,23 +217,23 @@ try {
   const elapsed = (performance.now() - start) / 1000;
 
   // ---- the check ------------------------------------------------------------------------
+  // Per ticket, over the scans that got an answer: exactly one admitted, every other one
+  // already_used. (Which of them admits is not fixed: up to 64 requests are in flight, so a
+  // repeat sent 1 ms after a first scan may be decided first.)
   let wrong = 0;
-  const admittedBy = new Map<number, number>();
+  const answers = new Map<number, string[]>();
   for (let i = 0; i < plan.length; i++) {
-    if (results[i] === "admitted") {
-      admittedBy.set(plan[i]!.ticket, (admittedBy.get(plan[i]!.ticket) ?? 0) + 1);
-    }
-  }
-  const scanned = new Set<number>();
-  for (let i = 0; i < plan.length; i++) {
-    const p = plan[i]!;
     const r = results[i]!;
     if (r === "skipped" || r === "error" || r.startsWith("http_")) continue;
-    if (p.kind === "first" && r !== "admitted" && !scanned.has(p.ticket)) wrong++;
-    if (p.kind === "repeat" && r !== "already_used" && r !== "admitted") wrong++;
-    scanned.add(p.ticket);
+    const list = answers.get(plan[i]!.ticket) ?? [];
+    list.push(r);
+    answers.set(plan[i]!.ticket, list);
   }
-  for (const n of admittedBy.values()) if (n !== 1) wrong++;
+  for (const list of answers.values()) {
+    const admitted = list.filter((r) => r === "admitted").length;
+    if (admitted !== 1) wrong++;
+    wrong += list.filter((r) => r !== "admitted" && r !== "already_used").length;
+  }
   const [db] =
     await sql`select count(*)::int as admitted, count(distinct ticket_id)::int as tickets,
       (select count(*)::int from core.scans where event_id = ${fx.eventId}) as scans,
@@ -314,7 +342,9 @@ try {
     }
   }
 } finally {
+  await reader.cancel().catch(() => {});
   child.kill();
   await child.status;
-  await sql.end();
+  await sql.end({ timeout: 5 });
 }
+Deno.exit(Number(Deno.exitCode ?? 0));
