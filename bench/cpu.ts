@@ -19,6 +19,11 @@ export function selfCpuMs(): number {
   return cpuMsOf("/proc/self/stat");
 }
 
+/** CPU milliseconds (user + system) process `pid` has used so far. */
+export function processCpuMs(pid: number): number {
+  return cpuMsOf(`/proc/${pid}/stat`);
+}
+
 /** CPU milliseconds used so far by the live Postgres backends connected to `db` as `user`. */
 export function backendCpuMs(db: string, user = "authenticator"): number {
   let total = 0;
