@@ -3,9 +3,10 @@
 -- * core.refunds: one row per refund request. Created by api.request_refund (staff with the
 --   refund permission), and from the refund messages other features already queue:
 --   orders__refund (api.cancel_order / api.refund_order) and payments__refund (money that
---   arrived for an order that could not take it, sql/151). Each request queues one
---   refunds__submit message; the refund worker calls the provider's refund and reports back
---   with api.confirm_refund, which posts the ledger once (source refund:<id>).
+--   arrived for an order that could not take it, sql/151; the buyer is told at once by
+--   payments__send_unapplied_notice and again by refunds__send_email when it is made). Each
+--   request queues one refunds__submit message; the refund worker calls the provider's refund
+--   and reports back with api.confirm_refund, which posts the ledger once (source refund:<id>).
 -- * Refunded tickets stop admitting at once (status refunded); their places go back on sale
 --   or stay sold per the event's refund_inventory column ('release' or 'keep').
 -- * A chargeback reported by a provider is posted with api.record_chargeback.
@@ -99,8 +100,17 @@ begin
     if not found or p.amount_minor = 0 then
       return null;
     end if;
+    if exists (select from core.refunds x where x.source_key = 'payment_unapplied:' || p.id) then
+      return null; -- this payment's refund was recorded before (and the buyer told)
+    end if;
     perform core.create_refund(o, p.amount_minor, coalesce(p.failure_reason, 'Payment could not be applied'), null,
                                'payment_unapplied:' || p.id, 'unapplied', p);
+    -- the buyer is told at once that this money was not applied and is on its way back (a
+    -- second email, refunds__send_email, follows when the provider confirms the refund)
+    perform core.enqueue(o.org_id, 'payments__send_unapplied_notice', jsonb_build_object('order_id', o.id,
+      'code', o.code, 'email', o.buyer_email, 'phone', o.buyer_phone, 'payment_id', p.id,
+      'amount_minor', p.amount_minor, 'currency', p.currency, 'order_status', o.status,
+      'event_name', (select e.name from core.events e where e.id = o.event_id)));
   else
     if o.total_minor = 0 then
       return null;
@@ -251,6 +261,9 @@ begin
         jsonb_build_object('account', core.ledger_account(r.org_id, 'provider_clearing', r.currency, r.provider), 'amount', -r.amount_minor)),
       format('Unapplied payment %s given back', r.intent_id), o.id, o.event_id, r.payment_id);
     update core.payments set status = 'refunded', updated_at = now() where id = r.payment_id;
+    perform core.enqueue(o.org_id, 'refunds__send_email', jsonb_build_object('order_id', o.id, 'code', o.code,
+      'email', o.buyer_email, 'phone', o.buyer_phone, 'amount_minor', r.amount_minor, 'currency', r.currency,
+      'refund_id', r.id));
   else
     perform core.post_order_refund(o, r.amount_minor, 'refund:' || r.id, format('Refund of order %s: %s', o.code, r.reason));
     if o.status = 'refund_pending' and not exists (select from core.refunds x where x.order_id = o.id and x.kind = 'order'
@@ -265,7 +278,7 @@ begin
   return to_jsonb(r) || jsonb_build_object('replay', false);
 end
 $$;
-comment on function api.confirm_refund(uuid, text, text, text) is 'Payment service: the provider''s answer to a refund. succeeded posts the ledger once (source refund:<id>), completes a full refund (order refunded) and queues the refund email and order.refunded webhook; failed records why. A decided refund never changes again (replay true). Errors: P0001, PT403, PT404.';
+comment on function api.confirm_refund(uuid, text, text, text) is 'Payment service: the provider''s answer to a refund. succeeded posts the ledger once (source refund:<id>), completes a full refund (order refunded) and queues the refund email and order.refunded webhook; failed records why. An unapplied payment''s refund (kind unapplied) posts unapplied receipts back to clearing, marks the payment refunded and queues the refund email. A decided refund never changes again (replay true). Errors: P0001, PT403, PT404.';
 
 create function api.record_chargeback(provider text, intent_id text, amount_minor bigint, provider_event_id text)
 returns bigint

@@ -16,6 +16,7 @@ export const EMAIL_TOPICS = [
   "orders__send_event_cancelled",
   "orders__send_event_changed",
   "refunds__send_email",
+  "payments__send_unapplied_notice",
   "users__send_password_reset",
   "users__send_invite",
 ] as const;
@@ -141,6 +142,30 @@ export function emailHandlers(options: EmailOptions = {}): Record<string, Outbox
           currency: str(m.payload.currency) ?? "",
         }),
       ),
+    payments__send_unapplied_notice: async (m) => {
+      const code = str(m.payload.code) ?? "";
+      const amountMinor = Number(m.payload.amount_minor ?? 0);
+      const currency = str(m.payload.currency) ?? "";
+      if (!str(m.payload.email)) {
+        return await text(
+          m,
+          `Mutambo: your payment of ${
+            t.money(amountMinor, currency)
+          } for order ${code} could not be used and is being refunded`,
+        );
+      }
+      const eventName = str(m.payload.event_name);
+      await send(
+        m,
+        t.paymentNotApplied({
+          code,
+          amountMinor,
+          currency,
+          orderPaid: m.payload.order_status === "paid",
+          ...(eventName ? { eventName } : {}),
+        }),
+      );
+    },
     users__send_password_reset: (m, ctx) =>
       send(
         m,

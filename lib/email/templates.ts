@@ -74,6 +74,30 @@ export function refundIssued(o: { code: string; amountMinor: number; currency: s
   ]);
 }
 
+/** A payment that could not be applied (order lapsed and its places taken, or paid already). */
+export function paymentNotApplied(
+  o: {
+    code: string;
+    amountMinor: number;
+    currency: string;
+    orderPaid: boolean;
+    eventName?: string;
+  },
+): Rendered {
+  const code = displayCode(o.code);
+  const amount = money(o.amountMinor, o.currency);
+  return compose(`Your payment for order ${code} is being refunded`, [
+    o.orderPaid
+      ? `Order ${code}${
+        o.eventName ? ` (${o.eventName})` : ""
+      } was already paid, so your second payment of ${amount} could not be used.`
+      : `Your payment of ${amount} for order ${code}${
+        o.eventName ? ` (${o.eventName})` : ""
+      } arrived after the order's time to pay ran out, and its places had been sold to someone else. No tickets were issued.`,
+    `We are refunding the ${amount} automatically; you will receive another email when the refund is made.`,
+  ]);
+}
+
 export function eventCancelled(o: { code: string; eventName?: string }): Rendered {
   return compose(`Cancelled: ${o.eventName ?? "your event"}`, [
     `${o.eventName ?? "The event"} of order ${displayCode(o.code)} has been cancelled.`,

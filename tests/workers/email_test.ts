@@ -1,5 +1,7 @@
 // Email through real SMTP: a local SMTP server (npm smtp-server, loopback, port 0) captures
-// what the worker sends; the test asserts recipient, subject, link, Message-ID and the PDF.
+// what the worker sends; the test asserts recipient, subject, link, Message-ID and the PDF; the
+// buyer of a payment too late for its places is told and then told of the refund; reminder and
+// event-changed emails.
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { SMTPServer } from "smtp-server";
@@ -8,6 +10,7 @@ import { sandboxWebhookSecret } from "../../lib/payments/secrets.ts";
 import { smtpMailer } from "../../lib/email/mailer.ts";
 import { emailHandlers } from "../../workers/email.ts";
 import { runOutboxOnce } from "../../workers/outbox.ts";
+import { refundHandlers } from "../../workers/refunds.ts";
 import { adminSql, testAuthenticatorUrl } from "../support/db.ts";
 import { gaEvent, httpBuyer, startServer } from "../payments/support.ts";
 
@@ -70,18 +73,12 @@ const mailer = smtpMailer(`smtp://127.0.0.1:${smtp.port}`, "Mutambo <tickets@mut
 const handlers = emailHandlers({ mailer });
 
 async function paidOrder(email: string) {
-  const buyer = httpBuyer(server.origin);
-  await buyer.get(ga.path);
-  const held = await buyer.post(ga.path, { _csrf: buyer.csrf, [ga.field]: "1" });
-  const checkoutPath = held.headers.get("location")!;
-  await buyer.get(checkoutPath);
-  const paid = await buyer.post(checkoutPath, {
-    _csrf: buyer.csrf,
-    action: "pay",
-    email,
-    method: "card",
-  });
-  const intentId = paid.headers.get("location")!.split("/").pop()!;
+  const intentId = await pendingOrder(email);
+  await succeeded(intentId);
+}
+
+/** A sandbox-signed payment_intent.succeeded for the attempt's amount. */
+async function succeeded(intentId: string) {
   const [p] =
     await admin`select amount_minor::int as amount from core.payments where intent_id = ${intentId}`;
   const body = JSON.stringify({
@@ -96,7 +93,23 @@ async function paidOrder(email: string) {
     headers: { "sandbox-signature": await signatureHeader(sandboxWebhookSecret(), body) },
   });
   assert.equal(r.status, 200);
-  await r.body?.cancel();
+  return await r.json() as { outcome: string };
+}
+
+/** A buyer's order through checkout, waiting for the sandbox payment; its intent id. */
+async function pendingOrder(email: string): Promise<string> {
+  const buyer = httpBuyer(server.origin);
+  await buyer.get(ga.path);
+  const held = await buyer.post(ga.path, { _csrf: buyer.csrf, [ga.field]: "1" });
+  const checkoutPath = held.headers.get("location")!;
+  await buyer.get(checkoutPath);
+  const paid = await buyer.post(checkoutPath, {
+    _csrf: buyer.csrf,
+    action: "pay",
+    email,
+    method: "card",
+  });
+  return paid.headers.get("location")!.split("/").pop()!;
 }
 
 Deno.test("the order confirmation arrives by SMTP with the ticket link and the PDF", async () => {
@@ -170,6 +183,88 @@ Deno.test("an SMTP server that refuses leaves the message for a retry", async ()
   assert.equal(r!.attempts, 1);
   assert.ok(r!.last_error);
   down.close();
+});
+
+Deno.test("a payment too late for its places: the buyer is told, then told the refund was made", async () => {
+  await admin`update core.outbox set done_at = now() where done_at is null`;
+  const email = `late-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  const intentId = await pendingOrder(email);
+  const [o] = await admin`select o.id, o.code, o.total_minor::int as total,
+      (select i.event_section_id from core.order_items i where i.order_id = o.id limit 1) as section
+    from core.orders o join core.payments p on p.order_id = o.id where p.intent_id = ${intentId}`;
+  // the order lapses, the job releases its place, and every place of the section is taken
+  await admin`update core.orders set expires_at = now() - interval '1 second' where id = ${o!.id}`;
+  await admin`select core.set_hold_expiry(hold_id, now() - interval '1 second')
+    from core.orders where id = ${o!.id}`;
+  await admin`select core.expire_orders()`;
+  await admin`update core.event_seats set state = 'blocked'
+    where event_section_id = ${o!.section} and state = 'open' and held_until <= now()`;
+  try {
+    assert.equal((await succeeded(intentId)).outcome, "refund_required");
+  } finally {
+    await admin`update core.event_seats set state = 'open'
+      where event_section_id = ${o!.section} and state = 'blocked'`;
+  }
+  // the notice and the refund go out; the sandbox confirms the refund; then the refund email
+  const all = { ...handlers, ...refundHandlers() };
+  const before = smtp.messages.length;
+  for (let i = 0; i < 3; i++) {
+    await runOutboxOnce({ sql: worker, origin: server.origin, handlers: all });
+  }
+  const mails = smtp.messages.slice(before).filter((m) => m.to.includes(email)).map((m) =>
+    unqp(m.raw)
+  );
+  const code = `${o!.code.slice(0, 4)}-${o!.code.slice(4)}`;
+  const money = `USD ${(o!.total / 100).toFixed(2)}`;
+  assert.equal(mails.length, 2, mails.join("\n----\n").slice(0, 3000));
+  assert.match(mails[0]!, new RegExp(`Subject: Your payment for order ${code} is being refunded`));
+  assert.match(mails[0]!, /arrived after the order's time to pay ran out/);
+  assert.match(mails[0]!, new RegExp(`refunding the ${money} automatically`));
+  assert.match(mails[1]!, new RegExp(`We have refunded ${money} for order ${code}`));
+  const [state] = await admin`select p.status as payment, r.status as refund, o.status as "order"
+    from core.payments p join core.refunds r on r.payment_id = p.id join core.orders o on o.id = p.order_id
+    where p.intent_id = ${intentId}`;
+  assert.deepEqual({ ...state }, { payment: "refunded", refund: "succeeded", order: "expired" });
+  // a replayed delivery of the outbox changes nothing: no third email
+  await runOutboxOnce({ sql: worker, origin: server.origin, handlers: all });
+  assert.equal(smtp.messages.slice(before).filter((m) => m.to.includes(email)).length, 2);
+});
+
+Deno.test("the reminder and the event-changed emails arrive by SMTP with the tickets link", async () => {
+  await admin`update core.outbox set done_at = now() where done_at is null`;
+  const email = `change-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  await paidOrder(email);
+  const [o] = await admin`select id, event_id, code from core.orders where buyer_email = ${email}`;
+  const [e] = await admin`select starts_at, ends_at, name from core.events where id = ${
+    o!.event_id
+  }`;
+  await admin`update core.outbox set done_at = now() where done_at is null`;
+  const before = smtp.messages.length;
+  try {
+    // the organiser moves the event a day later (sql/271 queues one email per paid order)
+    await admin`update core.events set starts_at = starts_at + interval '1 day',
+      ends_at = ends_at + interval '1 day' where id = ${o!.event_id}`;
+    // and the reminder job finds the order when the event is about a day away
+    await admin`update core.events set starts_at = now() + interval '20 hours',
+      ends_at = now() + interval '20 hours' + (ends_at - starts_at) where id = ${o!.event_id}`;
+    await admin`select core.queue_order_reminders()`;
+    const n = await runOutboxOnce({ sql: worker, origin: server.origin, handlers });
+    assert.ok(n >= 2, `handled ${n}`);
+  } finally {
+    await admin`update core.events set starts_at = ${e!.starts_at}, ends_at = ${e!.ends_at}
+      where id = ${o!.event_id}`;
+    await admin`update core.outbox set done_at = now() where done_at is null`;
+  }
+  const mails = smtp.messages.slice(before).filter((m) => m.to.includes(email)).map((m) =>
+    unqp(m.raw)
+  );
+  const changed = mails.find((m) => /^Subject: Changed: /m.test(m));
+  assert.ok(changed, `no event-changed email: ${mails.length} sent`);
+  assert.match(changed, new RegExp(`${e!.name} has moved from .+ to .+\\.`));
+  assert.match(changed, /\/o\/[2-9A-Z]{8}\?k=/);
+  const reminder = mails.find((m) => /^Subject: Tomorrow: /m.test(m));
+  assert.ok(reminder, "no reminder email");
+  assert.match(reminder, /\/o\/[2-9A-Z]{8}\?k=/);
 });
 
 Deno.test({
