@@ -5,7 +5,8 @@
 -- lib/payments/providers/settlement_csv.ts turns each provider's CSV into our normalized
 -- lines ({type, reference, intent_id, gross_minor, fee_minor, net_minor, currency,
 -- settled_at, payout_id}); api.import_settlement stores them once per file (sha256) and
--- matches them. Matching (also run daily by pg_cron, settlements__match):
+-- matches them. Matching (also run daily by pg_cron, settlements__match, which tries the
+-- unknown_payment exceptions again):
 --   payment    -> the payment with that intent id (or order code); gross and currency must equal
 --                 the payment's; its fee is posted (Dr provider_fees, Cr clearing)
 --   refund     -> the refund with that provider refund id (or the payment's intent)
@@ -63,7 +64,7 @@ select core.enable_tenant_rls('core.settlement_imports');
 select core.enable_tenant_rls('core.settlement_lines');
 revoke select, insert, update, delete on core.settlement_imports, core.settlement_lines from staff;
 
-create function core.match_settlement_lines(org uuid default null) returns int
+create function core.match_settlement_lines(org uuid default null, retry_unknown boolean default false) returns int
 language plpgsql volatile
 security definer
 set search_path = pg_catalog, core, pg_temp
@@ -77,7 +78,9 @@ declare
   exc text;
   why text;
 begin
-  for l in select * from core.settlement_lines s where s.status = 'pending' and (org is null or s.org_id = org)
+  for l in select * from core.settlement_lines s
+           where (s.status = 'pending' or (retry_unknown and s.exception = 'unknown_payment'))
+             and (org is null or s.org_id = org)
            order by s.settled_at, s.id for update skip locked loop
     exc := null; why := null; p := null; r := null; o := null;
     if l.type in ('payment', 'chargeback') then
@@ -135,9 +138,11 @@ begin
   return n;
 end
 $$;
-comment on function core.match_settlement_lines(uuid) is 'Matches pending settlement lines (of one org, or all) to payments/refunds, posts fees, chargebacks and payouts once, marks exceptions. Returns how many lines it decided. Run daily by pg_cron (settlements__match).';
+comment on function core.match_settlement_lines(uuid, boolean) is 'Matches pending settlement lines (of one org, or all) to payments/refunds, posts fees, chargebacks and payouts once, marks exceptions; with retry_unknown also the unknown_payment exceptions again (their payment or refund may have been confirmed since). Returns how many lines it decided. Run daily by pg_cron (settlements__match).';
 
-select core.schedule_job('settlements__match', '15 3 * * *', 'select core.match_settlement_lines()');
+-- Daily: a report often lists a payment before its webhook arrived (or a refund before the
+-- provider confirmed it); those lines were unknown_payment at import and are tried again.
+select core.schedule_job('settlements__match', '15 3 * * *', 'select core.match_settlement_lines(null, true)');
 
 create function api.import_settlement(provider text, file_name text, file_sha256 text, lines jsonb,
                                       period_from date default null, period_to date default null)
@@ -274,6 +279,47 @@ begin
 end
 $$;
 comment on function api.reconciliation_status(date, date) is 'Finance: reconciliation per provider and currency of the caller''s org in the period: lines, matched, pending, exceptions, missing payments, settled gross, fees, payouts and whether everything reconciles. Roles with view_finance. Errors: PT403.';
+
+-- Reconciliation status per org and period (calendar month of settlement, provider, currency)
+-- as a view, for GET /rest/reconciliation_periods and PostgREST: the caller's org only, and
+-- only for roles with view_finance (others read no rows). Same counts as
+-- api.reconciliation_status; a payment is missing in the month it succeeded.
+create view api.reconciliation_periods with (security_barrier = true) as
+  with l as (
+    select x.org_id, x.provider, x.currency, date_trunc('month', x.settled_at)::date as period, x.status, x.type,
+           x.gross_minor, x.fee_minor
+    from core.settlement_lines x
+    where x.org_id = (select auth.org_id()) and (select core.may('view_finance'))
+  ), m as (
+    select p.org_id, p.provider, p.currency, date_trunc('month', p.succeeded_at)::date as period, count(*) as n
+    from core.payments p
+    where p.org_id = (select auth.org_id()) and (select core.may('view_finance'))
+      and p.status in ('succeeded', 'refund_required', 'refunded') and p.amount_minor > 0
+      and p.succeeded_at < now() - interval '3 days'
+      and exists (select from core.settlement_imports i where i.org_id = p.org_id and i.provider = p.provider)
+      and not exists (select from core.settlement_lines s where s.payment_id = p.id and s.type = 'payment' and s.status = 'matched')
+    group by 1, 2, 3, 4
+  ), g as (
+    select l.org_id, l.provider, l.currency, l.period, count(*) as lines,
+      count(*) filter (where l.status = 'matched') as matched,
+      count(*) filter (where l.status = 'pending') as pending,
+      count(*) filter (where l.status = 'exception') as exceptions,
+      coalesce(sum(l.gross_minor) filter (where l.type = 'payment' and l.status = 'matched'), 0)::bigint as settled_gross_minor,
+      coalesce(sum(l.fee_minor) filter (where l.status = 'matched'), 0)::bigint as fees_minor,
+      coalesce(sum(abs(l.gross_minor)) filter (where l.type = 'payout'), 0)::bigint as payouts_minor
+    from l group by 1, 2, 3, 4
+  )
+  select coalesce(g.org_id, m.org_id) as org_id, coalesce(g.period, m.period) as period_from,
+    (coalesce(g.period, m.period) + interval '1 month' - interval '1 day')::date as period_to,
+    coalesce(g.provider, m.provider) as provider, coalesce(g.currency, m.currency) as currency,
+    coalesce(g.lines, 0) as lines, coalesce(g.matched, 0) as matched, coalesce(g.pending, 0) as pending,
+    coalesce(g.exceptions, 0) as exceptions, coalesce(m.n, 0) as missing,
+    coalesce(g.settled_gross_minor, 0) as settled_gross_minor, coalesce(g.fees_minor, 0) as fees_minor,
+    coalesce(g.payouts_minor, 0) as payouts_minor,
+    coalesce(g.lines = g.matched, true) and m.n is null as reconciled
+  from g full join m on m.org_id = g.org_id and m.provider = g.provider and m.currency = g.currency and m.period = g.period;
+comment on view api.reconciliation_periods is 'Finance: reconciliation status of the caller''s org per month (period_from..period_to), provider and currency: lines, matched, pending, exceptions, missing payments, settled gross, fees, payouts, reconciled. Empty for roles without view_finance.';
+grant select on api.reconciliation_periods to staff;
 
 grant execute on function api.import_settlement(text, text, text, jsonb, date, date),
   api.reconciliation_exceptions(date, date), api.reconciliation_status(date, date) to staff;

@@ -1,0 +1,206 @@
+// Reconciliation over time, in SQL: the daily pg_cron job (settlements__match) matches a
+// settlement line that arrived before its payment's webhook; api.reconciliation_periods shows
+// the status per org, month, provider and currency to finance roles of that org only; FX rates
+// convert only the reporting view (analytics.event_finance_reporting), never the ledger, whose
+// trial balance sums to zero in each currency.
+import assert from "node:assert/strict";
+import type postgres from "postgres";
+import { adminSql } from "../support/db.ts";
+import { actAs, one, paidOrder, shop } from "./fixture.ts";
+
+const sql = await adminSql(2);
+
+/** Rows of `query` as a role of the org (claims and SET ROLE, like a request). */
+async function asRole(org: string, role: string, query: (tx: postgres.TransactionSql) => unknown) {
+  return await sql.begin(async (tx) => {
+    await actAs(tx, org, role);
+    await tx`select set_config('role', ${role}, true)`;
+    return [...(await query(tx) as Record<string, unknown>[])].map((r) => ({ ...r }));
+  });
+}
+
+const periods = (org: string, role = "finance") =>
+  asRole(
+    org,
+    role,
+    (tx) =>
+      tx`select provider, currency, period_from::text, period_to::text, lines::int, matched::int,
+        exceptions::int, missing::int, settled_gross_minor::int, fees_minor::int,
+        payouts_minor::int, reconciled
+      from api.reconciliation_periods order by period_from, provider`,
+  );
+
+Deno.test("the daily job matches a line that came before its webhook; the view shows each month", async () => {
+  const s = await shop(sql, "USD", "Recon Periods");
+  const run = crypto.randomUUID().slice(0, 8);
+  const settled = await paidOrder(sql, s, "paystack", `ps_settled_${run}`);
+  // a second attempt whose success webhook has not arrived when the report is imported
+  const late = await sql.begin(async (tx) => {
+    await actAs(tx, s.org);
+    const token = one(
+      await tx`select api.hold_tickets(event_id => ${s.event},
+        items => ${tx.json([{ ticket_type_id: s.ticketType, quantity: 1 }])},
+        session_id => ${`rp-${run}`}) ->> 'token' as h`,
+    ).h;
+    const { id } = one(
+      await tx`select api.create_order(hold_token => ${token}, buyer_email => 'rp@example.com') ->> 'id' as id`,
+    );
+    const o = one(await tx`select total_minor::int as total from core.orders where id = ${id}`);
+    await tx`select api.record_payment_attempt(${id}, 'paystack', ${`ps_late_${run}`}, ${o.total}, 'USD')`;
+    return { id: id as string, total: o.total as number };
+  });
+  const lines = [
+    { type: "payment", reference: "a", intent_id: `ps_settled_${run}`, gross_minor: settled.total },
+    { type: "payment", reference: "b", intent_id: `ps_late_${run}`, gross_minor: late.total },
+  ].map((l) => ({ ...l, fee_minor: 45, currency: "USD", settled_at: "2026-03-10T09:00:00Z" }));
+  // a payout in April, and a line of an unknown payment in April
+  lines.push(
+    {
+      type: "payout",
+      reference: `po_${run}`,
+      intent_id: "",
+      gross_minor: settled.total - 45,
+      fee_minor: 0,
+      currency: "USD",
+      settled_at: "2026-04-02T09:00:00Z",
+    },
+    {
+      type: "payment",
+      reference: "c",
+      intent_id: `ps_nobody_${run}`,
+      gross_minor: 700,
+      fee_minor: 10,
+      currency: "USD",
+      settled_at: "2026-04-03T09:00:00Z",
+    },
+  );
+  const imported = await asRole(
+    s.org,
+    "finance",
+    (tx) =>
+      tx`select api.import_settlement('paystack', 'march.csv', ${
+        "ab".repeat(16) + run.padEnd(32, "0")
+      }, ${tx.json(lines)}) as r`,
+  );
+  const r = imported[0]!.r as { matched: number; exceptions: number };
+  assert.deepEqual({ matched: r.matched, exceptions: r.exceptions }, { matched: 2, exceptions: 2 });
+
+  assert.deepEqual(await periods(s.org), [
+    {
+      provider: "paystack",
+      currency: "USD",
+      period_from: "2026-03-01",
+      period_to: "2026-03-31",
+      lines: 2,
+      matched: 1,
+      exceptions: 1,
+      missing: 0,
+      settled_gross_minor: settled.total,
+      fees_minor: 45,
+      payouts_minor: 0,
+      reconciled: false,
+    },
+    {
+      provider: "paystack",
+      currency: "USD",
+      period_from: "2026-04-01",
+      period_to: "2026-04-30",
+      lines: 2,
+      matched: 1,
+      exceptions: 1,
+      missing: 0,
+      settled_gross_minor: 0,
+      fees_minor: 0,
+      payouts_minor: settled.total - 45,
+      reconciled: false,
+    },
+  ]);
+
+  // the webhook arrives; the job pg_cron runs daily (its command as scheduled) matches the line
+  await sql.begin(async (tx) => {
+    await actAs(tx, null);
+    await tx`select api.apply_payment_event('paystack', ${`evt_late_${run}`}, ${`ps_late_${run}`},
+      'succeeded')`;
+  });
+  const [job] = await sql`select schedule, command from core.scheduled_jobs
+    where name = 'settlements__match'`;
+  assert.equal(job!.schedule, "15 3 * * *", "once a day");
+  const fees = async () =>
+    one(
+      await sql`select count(*)::int as n from core.ledger_transactions
+        where org_id = ${s.org} and kind = 'provider_fee'`,
+    ).n as number;
+  const feesBefore = await fees();
+  await sql.unsafe(job!.command as string);
+  assert.equal(await fees(), feesBefore + 1, "the late line's fee is posted");
+  await sql.unsafe(job!.command as string);
+  assert.equal(await fees(), feesBefore + 1, "and only once");
+  const [march, april] = await periods(s.org);
+  assert.deepEqual(
+    [march!.matched, march!.exceptions, march!.settled_gross_minor, march!.reconciled],
+    [2, 0, settled.total + late.total, true],
+  );
+  assert.equal(april!.exceptions, 1, "an unknown payment stays an exception");
+
+  // only finance roles of this org read it; others read no rows
+  assert.deepEqual(await periods(s.org, "door_staff"), []);
+  const other = await shop(sql, "USD", "Recon Other");
+  assert.deepEqual(await periods(other.org), []);
+  // and over /rest-like role switching the grants hold: a buyer may not read it at all
+  await assert.rejects(
+    asRole(s.org, "buyer", (tx) => tx`select * from api.reconciliation_periods`),
+    /permission denied/,
+  );
+});
+
+Deno.test("FX rates convert the reporting view only; the ledger keeps each currency balanced", async () => {
+  const s = await shop(sql, "ZAR", "FX Shop");
+  const [org] = await sql`select default_currency from core.orgs where id = ${s.org}`;
+  assert.notEqual(org!.default_currency, "ZAR");
+  const run = crypto.randomUUID().slice(0, 8);
+  const paid = await paidOrder(sql, s, "paystack", `fx_${run}`);
+  const rate = 0.055;
+  const today = new Date().toISOString().slice(0, 10);
+  await sql`insert into core.fx_rates (rate_date, from_currency, to_currency, rate)
+    values (${today}::date - 40, 'ZAR', ${org!.default_currency}, 0.05),
+           (${today}, 'ZAR', ${org!.default_currency}, ${rate})
+    on conflict (rate_date, from_currency, to_currency) do update set rate = excluded.rate`;
+  const [report] = await sql`select currency, reporting_currency, fx_rate::float as fx_rate,
+      gross_minor::int, gross_reporting_minor::int, net_payout_minor::int,
+      net_payout_reporting_minor::int
+    from analytics.event_finance_reporting where event_id = ${s.event}`;
+  assert.deepEqual({ ...report }, {
+    currency: "ZAR",
+    reporting_currency: org!.default_currency,
+    fx_rate: rate,
+    gross_minor: paid.total,
+    gross_reporting_minor: Math.round(paid.total * rate),
+    net_payout_minor: paid.total,
+    net_payout_reporting_minor: Math.round(paid.total * rate),
+  });
+  // the ledger holds only ZAR for this org: nothing was converted
+  const currencies = await sql`select distinct e.currency from core.ledger_entries e
+    where e.org_id = ${s.org}`;
+  assert.deepEqual(currencies.map((c) => c.currency), ["ZAR"]);
+  // the trial balance (api, as finance) sums to zero per currency
+  const balances = await asRole(
+    s.org,
+    "finance",
+    (tx) => tx`select currency, balance_minor::int as b from api.trial_balance()`,
+  );
+  assert.ok(balances.length >= 2);
+  const sums = new Map<string, number>();
+  for (const b of balances) {
+    sums.set(b.currency as string, (sums.get(b.currency as string) ?? 0) + (b.b as number));
+  }
+  assert.deepEqual([...sums], [["ZAR", 0]]);
+});
+
+Deno.test({
+  name: "close",
+  fn: async () => {
+    await sql.end();
+  },
+  sanitizeOps: false,
+  sanitizeResources: false,
+});
