@@ -150,3 +150,33 @@ comment on function api.generate_promo_codes(uuid, text, int, text, numeric, big
 
 grant execute on function api.admin_events(text, text), api.admin_event(uuid), api.unpublish_event(uuid),
   api.generate_promo_codes(uuid, text, int, text, numeric, bigint, int, timestamptz) to staff;
+
+-- Promoters may create promo codes (api.create_promo_code) and so also switch them on and off:
+-- core.role_permissions gives them manage_promo_codes, and the admin shows them the switch.
+-- (121's version allowed managers only; found by tests/admin/roles_test.ts.)
+create policy promoter_update on core.promo_codes for update to staff
+  using (org_id = (select auth.org_id()) and (select auth.role()) = 'promoter')
+  with check (org_id = (select auth.org_id()) and (select auth.role()) = 'promoter');
+
+create or replace function api.set_promo_code_active(promo_code_id uuid, active boolean)
+returns boolean
+language plpgsql volatile
+as $$
+declare
+  p core.promo_codes;
+begin
+  -- RLS shows staff their own org's codes only: another org's code is not found.
+  select * into p from core.promo_codes where id = set_promo_code_active.promo_code_id;
+  if not found then
+    raise exception 'Promo code % not found', coalesce(set_promo_code_active.promo_code_id::text, 'null')
+      using errcode = 'PT404';
+  end if;
+  perform core.require_permission('manage_promo_codes');
+  if set_promo_code_active.active is null then
+    raise exception 'Active must be true or false' using errcode = 'P0001';
+  end if;
+  update core.promo_codes set active = set_promo_code_active.active where id = p.id;
+  return set_promo_code_active.active;
+end
+$$;
+comment on function api.set_promo_code_active(uuid, boolean) is 'Switches a promo code on or off. Roles with manage_promo_codes (managers and promoters). Errors: PT404 unknown or another org''s code, PT403, P0001.';

@@ -17,6 +17,7 @@ export interface StaffState {
     name: string;
     claims: JwtClaims;
     csrf?: string;
+    permissions?: Record<string, boolean>;
   };
 }
 
@@ -79,6 +80,9 @@ interface Data {
   message: string;
   error: string;
   csrf: string;
+  /** manage_check_in: gates and lists; without it (door staff) only devices and reports. */
+  manage: boolean;
+  now: number;
 }
 
 const str = (f: FormData, k: string) => String(f.get(k) ?? "").trim();
@@ -117,6 +121,8 @@ export const handler = {
       message: ctx.url.searchParams.get("ok") ?? "",
       error: ctx.url.searchParams.get("error") ?? "",
       csrf: ctx.state.staff.csrf ?? "",
+      manage: ctx.state.staff.permissions?.manage_check_in === true,
+      now: Date.now(),
     });
   },
 
@@ -194,7 +200,10 @@ function names(ids: string[], all: { id: string; name: string }[], none: string)
 }
 
 export default function CheckInPage({ data }: PageProps<Data>) {
-  const { setup: s, conflicts, qrs, csrf } = data;
+  const { setup: s, conflicts, qrs, csrf, manage } = data;
+  // A device that said hello (or scanned) in the last two minutes counts as online.
+  const online = (d: Setup["devices"][number]) =>
+    !d.revoked_at && data.now - Date.parse(d.last_seen_at) < 120_000;
   return (
     <main class="mx-auto max-w-5xl p-4">
       <Head>
@@ -230,24 +239,26 @@ export default function CheckInPage({ data }: PageProps<Data>) {
             <li class="text-sm text-slate-500">No gates yet: add one to pair devices.</li>
           )}
         </ul>
-        <form method="post" class="flex flex-wrap items-end gap-2">
-          <Csrf token={csrf} />
-          <input type="hidden" name="action" value="add_gate" />
-          <label class="grid text-sm">
-            Name{" "}
-            <input name="name" required maxLength={60} class={field} placeholder="North Gate" />
-          </label>
-          <label class="grid text-sm">
-            Order{" "}
-            <input
-              name="sort"
-              type="number"
-              value={String(s.gates.length + 1)}
-              class={`${field} w-20`}
-            />
-          </label>
-          <button type="submit" class={btn}>Add gate</button>
-        </form>
+        {manage && (
+          <form method="post" class="flex flex-wrap items-end gap-2">
+            <Csrf token={csrf} />
+            <input type="hidden" name="action" value="add_gate" />
+            <label class="grid text-sm">
+              Name{" "}
+              <input name="name" required maxLength={60} class={field} placeholder="North Gate" />
+            </label>
+            <label class="grid text-sm">
+              Order{" "}
+              <input
+                name="sort"
+                type="number"
+                value={String(s.gates.length + 1)}
+                class={`${field} w-20`}
+              />
+            </label>
+            <button type="submit" class={btn}>Add gate</button>
+          </form>
+        )}
       </section>
 
       <section class={card}>
@@ -256,76 +267,82 @@ export default function CheckInPage({ data }: PageProps<Data>) {
           Without lists every admission ticket enters once at any gate. Empty choices mean "all".
         </p>
         {s.lists.length > 0 && (
-          <table class="mb-4 w-full">
-            <thead>
-              <tr>
-                <th class={th}>List</th>
-                <th class={th}>Tickets</th>
-                <th class={th}>Sections</th>
-                <th class={th}>Gates</th>
-                <th class={th}>Entry</th>
-                <th class={th}>Window</th>
-                <th class={th}></th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.lists.map((l) => (
-                <tr key={l.id}>
-                  <td class={td}>{l.name}</td>
-                  <td class={td}>{names(l.ticket_type_ids, s.ticket_types, "All admissions")}</td>
-                  <td class={td}>{names(l.section_ids, s.sections, "All")}</td>
-                  <td class={td}>{names(l.gate_ids, s.gates, "All")}</td>
-                  <td class={td}>
-                    {l.mode === "reentry" ? "Entry/exit, re-entry" : "Single entry"}
-                  </td>
-                  <td class={td}>
-                    {l.valid_from ? formatDateTime(l.valid_from) : "—"} →{" "}
-                    {l.valid_until ? formatDateTime(l.valid_until) : "—"}
-                  </td>
-                  <td class={td}>
-                    <form method="post">
-                      <Csrf token={csrf} />
-                      <input type="hidden" name="action" value="delete_list" />
-                      <input type="hidden" name="list_id" value={l.id} />
-                      <button type="submit" class="text-sm text-red-700 hover:underline">
-                        Delete
-                      </button>
-                    </form>
-                  </td>
+          <div class="mb-4 overflow-x-auto">
+            <table class="w-full">
+              <thead>
+                <tr>
+                  <th class={th}>List</th>
+                  <th class={th}>Tickets</th>
+                  <th class={th}>Sections</th>
+                  <th class={th}>Gates</th>
+                  <th class={th}>Entry</th>
+                  <th class={th}>Window</th>
+                  <th class={th}></th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {s.lists.map((l) => (
+                  <tr key={l.id}>
+                    <td class={td}>{l.name}</td>
+                    <td class={td}>{names(l.ticket_type_ids, s.ticket_types, "All admissions")}</td>
+                    <td class={td}>{names(l.section_ids, s.sections, "All")}</td>
+                    <td class={td}>{names(l.gate_ids, s.gates, "All")}</td>
+                    <td class={td}>
+                      {l.mode === "reentry" ? "Entry/exit, re-entry" : "Single entry"}
+                    </td>
+                    <td class={td}>
+                      {l.valid_from ? formatDateTime(l.valid_from) : "—"} →{" "}
+                      {l.valid_until ? formatDateTime(l.valid_until) : "—"}
+                    </td>
+                    <td class={td}>
+                      {manage && (
+                        <form method="post">
+                          <Csrf token={csrf} />
+                          <input type="hidden" name="action" value="delete_list" />
+                          <input type="hidden" name="list_id" value={l.id} />
+                          <button type="submit" class="text-sm text-red-700 hover:underline">
+                            Delete
+                          </button>
+                        </form>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
-        <form method="post" class="grid gap-3 sm:grid-cols-2">
-          <Csrf token={csrf} />
-          <input type="hidden" name="action" value="save_list" />
-          <label class="grid text-sm">
-            Name{" "}
-            <input name="name" required maxLength={80} class={field} placeholder="Main stand" />
-          </label>
-          <label class="grid text-sm">
-            Entry
-            <select name="mode" class={field}>
-              <option value="single">Single entry</option>
-              <option value="reentry">Entry/exit with re-entry</option>
-            </select>
-          </label>
-          <Choices label="Ticket types" name="ticket_type_ids" options={s.ticket_types} />
-          <Choices label="Sections" name="section_ids" options={s.sections} />
-          <Choices label="Gates" name="gate_ids" options={s.gates} />
-          <div class="grid gap-2">
+        {manage && (
+          <form method="post" class="grid gap-3 sm:grid-cols-2">
+            <Csrf token={csrf} />
+            <input type="hidden" name="action" value="save_list" />
             <label class="grid text-sm">
-              Valid from <input name="valid_from" type="datetime-local" class={field} />
+              Name{" "}
+              <input name="name" required maxLength={80} class={field} placeholder="Main stand" />
             </label>
             <label class="grid text-sm">
-              Valid until <input name="valid_until" type="datetime-local" class={field} />
+              Entry
+              <select name="mode" class={field}>
+                <option value="single">Single entry</option>
+                <option value="reentry">Entry/exit with re-entry</option>
+              </select>
             </label>
-          </div>
-          <div>
-            <button type="submit" class={btn}>Save list</button>
-          </div>
-        </form>
+            <Choices label="Ticket types" name="ticket_type_ids" options={s.ticket_types} />
+            <Choices label="Sections" name="section_ids" options={s.sections} />
+            <Choices label="Gates" name="gate_ids" options={s.gates} />
+            <div class="grid gap-2">
+              <label class="grid text-sm">
+                Valid from <input name="valid_from" type="datetime-local" class={field} />
+              </label>
+              <label class="grid text-sm">
+                Valid until <input name="valid_until" type="datetime-local" class={field} />
+              </label>
+            </div>
+            <div>
+              <button type="submit" class={btn}>Save list</button>
+            </div>
+          </form>
+        )}
       </section>
 
       <section class={card}>
@@ -385,39 +402,49 @@ export default function CheckInPage({ data }: PageProps<Data>) {
         {s.devices.length === 0
           ? <p class="text-sm text-slate-500">No devices paired yet.</p>
           : (
-            <table class="w-full">
-              <thead>
-                <tr>
-                  <th class={th}>Device</th>
-                  <th class={th}>Gate</th>
-                  <th class={th}>Last seen</th>
-                  <th class={th}>Scans</th>
-                  <th class={th}></th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.devices.map((d) => (
-                  <tr key={d.id} class={d.revoked_at ? "text-slate-400" : ""}>
-                    <td class={td}>{d.name}</td>
-                    <td class={td}>{d.gate}</td>
-                    <td class={td}>{formatDateTime(d.last_seen_at)}</td>
-                    <td class={td}>{d.scans}</td>
-                    <td class={td}>
-                      {d.revoked_at
-                        ? `Revoked ${formatDateTime(d.revoked_at)}`
-                        : (
-                          <form method="post">
-                            <Csrf token={csrf} />
-                            <input type="hidden" name="action" value="revoke" />
-                            <input type="hidden" name="device_id" value={d.id} />
-                            <button type="submit" class={btnGhost}>Revoke</button>
-                          </form>
-                        )}
-                    </td>
+            <div class="overflow-x-auto">
+              <table class="w-full" data-devices>
+                <thead>
+                  <tr>
+                    <th class={th}>Device</th>
+                    <th class={th}>Status</th>
+                    <th class={th}>Gate</th>
+                    <th class={th}>Last seen</th>
+                    <th class={th}>Scans</th>
+                    <th class={th}></th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {s.devices.map((d) => (
+                    <tr key={d.id} class={d.revoked_at ? "text-slate-400" : ""}>
+                      <td class={td}>{d.name}</td>
+                      <td class={td} data-device-status>
+                        {d.revoked_at
+                          ? "revoked"
+                          : online(d)
+                          ? <span class="font-semibold text-emerald-700">online</span>
+                          : "offline"}
+                      </td>
+                      <td class={td}>{d.gate}</td>
+                      <td class={td}>{formatDateTime(d.last_seen_at)}</td>
+                      <td class={td}>{d.scans}</td>
+                      <td class={td}>
+                        {d.revoked_at
+                          ? `Revoked ${formatDateTime(d.revoked_at)}`
+                          : (
+                            <form method="post">
+                              <Csrf token={csrf} />
+                              <input type="hidden" name="action" value="revoke" />
+                              <input type="hidden" name="device_id" value={d.id} />
+                              <button type="submit" class={btnGhost}>Revoke</button>
+                            </form>
+                          )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
       </section>
 
@@ -430,39 +457,41 @@ export default function CheckInPage({ data }: PageProps<Data>) {
         {conflicts.count === 0
           ? <p class="text-sm text-slate-500">None.</p>
           : (
-            <table class="w-full">
-              <thead>
-                <tr>
-                  <th class={th}>Scanned</th>
-                  <th class={th}>Ticket</th>
-                  <th class={th}>Device / gate</th>
-                  <th class={th}>Result</th>
-                  <th class={th}>Earlier scan that stands</th>
-                </tr>
-              </thead>
-              <tbody>
-                {conflicts.items.map((c) => (
+            <div class="overflow-x-auto">
+              <table class="w-full">
+                <thead>
                   <tr>
-                    <td class={td}>{formatDateTime(c.scanned_at)}</td>
-                    <td class={td}>
-                      {c.attendee_name ?? "—"}{" "}
-                      {c.order_code && <span class="text-slate-500">({c.order_code})</span>}
-                    </td>
-                    <td class={td}>{c.device} / {c.gate ?? "—"}</td>
-                    <td class={`${td} font-semibold text-red-700`}>
-                      {c.result.replaceAll("_", " ")}
-                    </td>
-                    <td class={td}>
-                      {c.standing
-                        ? `${formatDateTime(c.standing.scanned_at)} · ${c.standing.device} / ${
-                          c.standing.gate ?? "—"
-                        }`
-                        : "—"}
-                    </td>
+                    <th class={th}>Scanned</th>
+                    <th class={th}>Ticket</th>
+                    <th class={th}>Device / gate</th>
+                    <th class={th}>Result</th>
+                    <th class={th}>Earlier scan that stands</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {conflicts.items.map((c) => (
+                    <tr>
+                      <td class={td}>{formatDateTime(c.scanned_at)}</td>
+                      <td class={td}>
+                        {c.attendee_name ?? "—"}{" "}
+                        {c.order_code && <span class="text-slate-500">({c.order_code})</span>}
+                      </td>
+                      <td class={td}>{c.device} / {c.gate ?? "—"}</td>
+                      <td class={`${td} font-semibold text-red-700`}>
+                        {c.result.replaceAll("_", " ")}
+                      </td>
+                      <td class={td}>
+                        {c.standing
+                          ? `${formatDateTime(c.standing.scanned_at)} · ${c.standing.device} / ${
+                            c.standing.gate ?? "—"
+                          }`
+                          : "—"}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
       </section>
     </main>

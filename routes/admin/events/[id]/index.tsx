@@ -382,7 +382,7 @@ export default function EventPage({ data, state, url }: PageProps<Data, AdminSta
         <StatusBadge status={e.status} />
         {may.view_orders && <a href={`/admin/orders?event=${e.id}`} class={btnSecondary}>Orders</a>}
         {may.view_events && <a href={`/admin/events/${e.id}/live`} class={btnSecondary}>Live</a>}
-        {may.manage_check_in && (
+        {(may.manage_check_in || may.check_in) && (
           <a href={`/admin/events/${e.id}/check-in`} class={btnSecondary}>Check-in</a>
         )}
         {["on_sale", "sold_out"].includes(e.status) && (
@@ -875,7 +875,7 @@ export default function EventPage({ data, state, url }: PageProps<Data, AdminSta
                   <td class={`${td} text-right tabular-nums`}>{c.paid_orders}</td>
                   <td class={`${td} text-right tabular-nums`}>{money(c.discount_minor)}</td>
                   <td class={td}>
-                    {may.manage_prices && (
+                    {may.manage_promo_codes && (
                       <form method="post">
                         <Hidden action="promo_active" csrf={csrf} />
                         <input type="hidden" name="promo_code_id" value={c.id} />
