@@ -165,13 +165,7 @@ Deno.test({
         const [, currency, sum] = (await total.locator("td").allInnerTexts()).map((c) => c.trim());
         assert.equal(sum, formatMoney(0, currency!), `trial balance in ${currency}`);
       }
-      await page.screenshot({ path: "/tmp/mutambo-admin-finance.png", fullPage: true });
     } finally {
-      for (const p of browser.context.pages()) {
-        await p.screenshot({ path: "/tmp/mutambo-admin-finance.png", fullPage: true }).catch(
-          () => {},
-        );
-      }
       await browser.close();
     }
   },
