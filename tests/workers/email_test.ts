@@ -4,7 +4,6 @@
 // event-changed emails.
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { SMTPServer } from "smtp-server";
 import { signatureHeader } from "../../lib/payments/hmac.ts";
 import { sandboxWebhookSecret } from "../../lib/payments/secrets.ts";
 import { smtpMailer } from "../../lib/email/mailer.ts";
@@ -12,57 +11,8 @@ import { emailHandlers } from "../../workers/email.ts";
 import { runOutboxOnce } from "../../workers/outbox.ts";
 import { refundHandlers } from "../../workers/refunds.ts";
 import { adminSql, testAuthenticatorUrl } from "../support/db.ts";
+import { startSmtp, unqp } from "./smtp_server.ts";
 import { gaEvent, httpBuyer, startServer } from "../payments/support.ts";
-
-interface Captured {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-/** A loopback SMTP server that keeps every message. */
-function startSmtp(): Promise<{ port: number; messages: Captured[]; close: () => Promise<void> }> {
-  const messages: Captured[] = [];
-  // deno-lint-ignore no-explicit-any -- smtp-server ships no types
-  const server: any = new (SMTPServer as any)({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    // deno-lint-ignore no-explicit-any
-    onData(stream: any, session: any, callback: (e?: Error) => void) {
-      const chunks: Uint8Array[] = [];
-      stream.on("data", (c: Uint8Array) => chunks.push(c));
-      stream.on("end", () => {
-        messages.push({
-          from: session.envelope.mailFrom.address,
-          // deno-lint-ignore no-explicit-any
-          to: session.envelope.rcptTo.map((r: any) => r.address),
-          raw: new TextDecoder().decode(
-            Uint8Array.from(chunks.flatMap((c) => Array.from(c))),
-          ),
-        });
-        callback();
-      });
-    },
-  });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      resolve({
-        port: server.server.address().port,
-        messages,
-        close: () => new Promise<void>((r) => server.close(() => r())),
-      });
-    });
-  });
-}
-
-/** The raw message with quoted-printable soft breaks and escapes undone. */
-function unqp(raw: string): string {
-  return raw.replace(/=\r?\n/g, "").replace(
-    /=([0-9A-F]{2})/g,
-    (_, h) => String.fromCharCode(parseInt(h, 16)),
-  );
-}
 
 const smtp = await startSmtp();
 const server = await startServer();
