@@ -419,17 +419,7 @@ export default function LayoutDesigner(
                     stroke-linecap="round"
                   />
                 )}
-                <text
-                  x={s.rows[s.rows.length >> 1]
-                    ?.x[(s.rows[s.rows.length >> 1]?.x.length ?? 0) >> 1] ?? s.x}
-                  y={s.rows[s.rows.length >> 1]
-                    ?.y[(s.rows[s.rows.length >> 1]?.y.length ?? 0) >> 1] ?? s.y}
-                  font-size={unitsPerPx * 12}
-                  text-anchor="middle"
-                  class="dz-label"
-                >
-                  {s.name}
-                </text>
+                <SectionName rows={s.rows} name={s.name} at={s} unitsPerPx={unitsPerPx} />
               </g>
             );
           })}
@@ -818,5 +808,41 @@ function ZoneSelect({ zones }: { zones: { id: string; name: string }[] }) {
         {zones.map((z) => <option key={z.id} value={z.id}>{z.name}</option>)}
       </select>
     </label>
+  );
+}
+
+/**
+ * A seated section's name at its middle seat; turned upright along a section much taller
+ * than wide (a side stand: lying flat, the stadium's Covered Stand ran over VIP's name).
+ */
+function SectionName(
+  { rows, name, at, unitsPerPx }: {
+    rows: { x: number[]; y: number[] }[];
+    name: string;
+    at: { x: number; y: number };
+    unitsPerPx: number;
+  },
+) {
+  const mid = rows[rows.length >> 1];
+  const x = mid?.x[mid.x.length >> 1] ?? at.x;
+  const y = mid?.y[mid.y.length >> 1] ?? at.y;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (const r of rows) {
+    for (const v of r.x) (x0 = Math.min(x0, v)), (x1 = Math.max(x1, v));
+    for (const v of r.y) (y0 = Math.min(y0, v)), (y1 = Math.max(y1, v));
+  }
+  const font = unitsPerPx * 12;
+  const upright = y1 - y0 > 1.5 * (x1 - x0);
+  return (
+    <text
+      x={x}
+      y={y}
+      font-size={font}
+      text-anchor="middle"
+      class="dz-label"
+      transform={upright ? `rotate(-90 ${x} ${y})` : undefined}
+    >
+      {name}
+    </text>
   );
 }

@@ -81,6 +81,7 @@ interface Ids {
   draftSection: string;
   zone: string;
   order: string;
+  pendingOrder: string;
   ticket: string;
   ticketType: string;
   promo: string;
@@ -247,7 +248,12 @@ const ACTIONS: Action[] = [
     sql: (i) => `select api.set_attendee_name(${q(i.order)}, ${q(i.ticket)}, 'New Name')`,
   },
   {
-    name: "cancel an order",
+    name: "cancel a pending order",
+    permission: "manage_orders",
+    sql: (i) => `select api.cancel_order(${q(i.pendingOrder)}, 'Roles test')`,
+  },
+  {
+    name: "cancel a paid order",
     permission: "refund",
     sql: (i) => `select api.cancel_order(${q(i.order)}, 'Roles test')`,
   },
@@ -516,6 +522,12 @@ async function fixture(sql: postgres.Sql, orgA: string): Promise<Ids> {
       buyer_phone => '+263 77 123 4567') ->> 'id' as id`;
     await tx`select api.mark_order_paid(${order!.id}, ${`roles-${tag}`}, 'box_office')`;
     const [ticket] = await tx`select id from core.tickets where order_id = ${order!.id} limit 1`;
+    const hold2 = await tx`select api.hold_tickets(event_id => ${e!.id},
+      items => ${
+      tx.json([{ ticket_type_id: tt!.id, quantity: 1, section_id: sec!.id }])
+    }, session_id => ${`s_roles-${tag}-00000001`}) ->> 'token' as token`;
+    const [pending] = await tx`select api.create_order(hold_token => ${hold2[0]!.token},
+      buyer_email => ${`roles-pending-${tag}@example.com`}, buyer_name => 'Roles Pending') ->> 'id' as id`;
     return {
       event: e!.id,
       draftEvent: draftEvent!.id,
@@ -524,6 +536,7 @@ async function fixture(sql: postgres.Sql, orgA: string): Promise<Ids> {
       draftSection: draftSection!.id,
       zone: draftZone!.id,
       order: order!.id,
+      pendingOrder: pending!.id,
       ticket: ticket!.id,
       ticketType: tt!.id,
       promo: promo!.id,

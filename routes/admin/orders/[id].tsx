@@ -207,7 +207,7 @@ export default function OrderPage({ data: o, state, url }: PageProps<Order, Admi
         <div class={card}>
           <div class="text-xs uppercase text-slate-500">Buyer</div>
           <div class="font-semibold">{o.buyer_name ?? "—"}</div>
-          <div class="text-sm text-slate-600 break-all">{o.buyer_email}</div>
+          <div class="text-sm text-slate-600 break-words">{o.buyer_email}</div>
           <div class="text-sm text-slate-600">{o.buyer_phone}</div>
         </div>
         <div class={card}>
@@ -215,11 +215,16 @@ export default function OrderPage({ data: o, state, url }: PageProps<Order, Admi
           <div class="text-2xl font-bold tabular-nums">{money(o.total_minor)}</div>
           <div class="text-sm text-slate-600">
             {o.payment.paid_at
-              ? `Paid ${
-                formatDateTime(o.payment.paid_at)
-              } · ${o.payment.provider} ${o.payment.reference}`
+              ? `Paid ${formatDateTime(o.payment.paid_at)} · ${
+                (o.payment.provider ?? "").replaceAll("_", " ")
+              }`
               : `Channel ${o.channel}`}
           </div>
+          {o.payment.paid_at && o.payment.reference && (
+            <div class="font-mono text-xs text-slate-500 break-words">
+              ref {o.payment.reference}
+            </div>
+          )}
           {o.cancel_reason && <div class="text-sm text-red-700">Reason: {o.cancel_reason}</div>}
         </div>
       </div>
@@ -288,14 +293,17 @@ export default function OrderPage({ data: o, state, url }: PageProps<Order, Admi
                 <button type="submit" class={btnSecondary}>Resend tickets…</button>
               </form>
             )}
-            <form method="post" class="flex flex-wrap items-end gap-2">
-              <Csrf token={csrf} />
-              <input type="hidden" name="action" value="cancel" />
-              <Field label="Reason (optional)" name="c-r">
-                <input id="c-r" name="reason" maxLength={500} class={input} />
-              </Field>
-              <button type="submit" class={btnDanger}>Cancel order…</button>
-            </form>
+            {/* A paid order is cancelled with its money: roles with refund only (api.cancel_order). */}
+            {(o.status !== "paid" || may.refund) && (
+              <form method="post" class="flex flex-wrap items-end gap-2">
+                <Csrf token={csrf} />
+                <input type="hidden" name="action" value="cancel" />
+                <Field label="Reason (optional)" name="c-r">
+                  <input id="c-r" name="reason" maxLength={500} class={input} />
+                </Field>
+                <button type="submit" class={btnDanger}>Cancel order…</button>
+              </form>
+            )}
             {may.refund && o.status === "paid" && (
               <form method="post" class="flex flex-wrap items-end gap-2">
                 <Csrf token={csrf} />

@@ -128,14 +128,16 @@ export default function Orders({ data, state, url }: PageProps<Data, AdminState>
                 <td class={td}>
                   {o.buyer_name ?? "—"}
                   <div class="text-xs text-slate-500">
-                    {[o.buyer_email, o.buyer_phone].filter(Boolean).join(" · ")}
+                    {[o.buyer_email, o.buyer_phone].filter(Boolean).map((x, i) => (
+                      <span key={i} class="whitespace-nowrap">{i > 0 && " · "}{x}</span>
+                    ))}
                   </div>
                 </td>
-                <td class={td}>
-                  <StatusBadge status={o.status} />{" "}
-                  <span class="text-xs text-slate-500">
+                <td class={`${td} whitespace-nowrap`}>
+                  <StatusBadge status={o.status} />
+                  <div class="text-xs text-slate-500">
                     {o.tickets} ticket{o.tickets === 1 ? "" : "s"}
-                  </span>
+                  </div>
                 </td>
                 <td class={`${td} text-right tabular-nums`}>
                   {formatMoney(o.total_minor, o.currency)}

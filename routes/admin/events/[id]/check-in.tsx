@@ -205,7 +205,7 @@ export default function CheckInPage({ data }: PageProps<Data>) {
   const online = (d: Setup["devices"][number]) =>
     !d.revoked_at && data.now - Date.parse(d.last_seen_at) < 120_000;
   return (
-    <main class="mx-auto max-w-5xl p-4">
+    <div>
       <Head>
         <title>Check-in · {s.event.name}</title>
       </Head>
@@ -351,30 +351,38 @@ export default function CheckInPage({ data }: PageProps<Data>) {
           Door staff open <code>/scan</code>{" "}
           on a phone and enter the code, or scan the QR code with the phone's camera.
         </p>
-        <form method="post" class="mb-4 flex flex-wrap items-end gap-2">
-          <Csrf token={csrf} />
-          <input type="hidden" name="action" value="pair" />
-          <label class="grid text-sm">
-            Gate
-            <select name="gate_id" required class={field}>
-              {s.gates.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
-            </select>
-          </label>
-          <label class="grid text-sm">
-            Valid for (minutes){" "}
-            <input
-              name="minutes"
-              type="number"
-              min={1}
-              max={1440}
-              value="15"
-              class={`${field} w-24`}
-            />
-          </label>
-          <button type="submit" class={btn} disabled={s.gates.length === 0}>
-            Create pairing code
-          </button>
-        </form>
+        {s.gates.length === 0 && (
+          <p class="mb-4 text-sm text-slate-500">
+            Devices pair to a gate:{" "}
+            {manage ? "add a gate above first." : "ask a manager to add one."}
+          </p>
+        )}
+        {s.gates.length > 0 && (
+          <form method="post" class="mb-4 flex flex-wrap items-end gap-2">
+            <Csrf token={csrf} />
+            <input type="hidden" name="action" value="pair" />
+            <label class="grid text-sm">
+              Gate
+              <select name="gate_id" required class={field}>
+                {s.gates.map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+              </select>
+            </label>
+            <label class="grid text-sm">
+              Valid for (minutes){" "}
+              <input
+                name="minutes"
+                type="number"
+                min={1}
+                max={1440}
+                value="15"
+                class={`${field} w-24`}
+              />
+            </label>
+            <button type="submit" class={btn}>
+              Create pairing code
+            </button>
+          </form>
+        )}
         <div class="grid gap-4 sm:grid-cols-3">
           {s.pairings.map((p) => (
             <figure
@@ -494,7 +502,7 @@ export default function CheckInPage({ data }: PageProps<Data>) {
             </div>
           )}
       </section>
-    </main>
+    </div>
   );
 }
 
