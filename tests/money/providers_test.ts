@@ -1,5 +1,6 @@
 // Provider adapters: signature/hash verification and parsing, with payloads we sign ourselves
-// (Paystack, Stripe, Flutterwave, Paynow) and Daraja's documented STK callback example;
+// (Paystack, Stripe, Flutterwave, Paynow), Paynow's documented hash examples and Daraja's
+// documented STK callback example;
 // wrong signatures, stale timestamps and wrong sources are refused.
 import assert from "node:assert/strict";
 import { PaystackProvider } from "../../lib/payments/providers/paystack.ts";
@@ -116,6 +117,50 @@ Deno.test("paynow: SHA512 of values + integration key, uppercase hex", async () 
   assert.equal(ok.event.type, "succeeded");
   const tampered = body.replace("25.00", "2.00");
   assert.deepEqual(await p.verifyAndParseWebhook({ headers: headers({}), body: tampered }), {
+    ok: false,
+    reason: "Bad Paynow hash",
+  });
+});
+
+Deno.test("paynow: the hashes of Paynow's documented examples (Generating / Validating Hash)", async () => {
+  // developers.paynow.co.zw/docs/generating_hash.html and validating_hash.html, both computed
+  // with the integration key the docs use
+  const key = "3e9fed89-60e1-4ce5-ab6e-6b1eb2d4f977";
+  assert.equal(
+    await paynowHash([
+      ["id", "1201"],
+      ["reference", "TEST REF"],
+      ["amount", "99.99"],
+      ["additionalinfo", "A test ticket transaction"],
+      ["returnurl", "http://www.google.com/search?q=returnurl"],
+      ["resulturl", "http://www.google.com/search?q=resulturl"],
+      ["status", "Message"],
+    ], key),
+    "2A033FC38798D913D42ECB786B9B19645ADEDBDE788862032F1BD82CF3B92DEF84F316385D5B40DBB35F1A4FD7D5BFE73835174136463CDD48C9366B0749C689",
+  );
+  const inbound =
+    "status=Ok&browserurl=https%3a%2f%2fstaging.paynow.co.zw%2fPayment%2fConfirmPayment%2f9510" +
+    "&pollurl=https%3a%2f%2fstaging.paynow.co.zw%2fInterface%2fCheckPayment%2f%3fguid%3dc7ed41da-0159-46da-b428-69549f770413" +
+    "&paynowreference=9510&hash=750DD0B0DF374678707BB5AF915AF81C228B9058AD57BB7120569EC68BBB9C2EFC1B26C6375D2BC562AC909B3CD6B2AF1D42E1A5E479FFAC8F4FB3FDCE71DF4D";
+  const values = [...new URLSearchParams(inbound)].filter(([k]) => k !== "hash");
+  assert.equal(
+    await paynowHash(values, key),
+    new URLSearchParams(inbound).get("hash"),
+  );
+  // the adapter checks that documented message's hash (and refuses it as a status update: it
+  // is the answer to initiating a transaction, with no reference or payment status)
+  const p = new PaynowProvider({ integrationId: "1201", integrationKey: key });
+  assert.deepEqual(await p.verifyAndParseWebhook({ headers: headers({}), body: inbound }), {
+    ok: false,
+    reason: "Unsupported Paynow status ok",
+  });
+  const forged = inbound.replace("paynowreference=9510", "paynowreference=9511");
+  assert.deepEqual(await p.verifyAndParseWebhook({ headers: headers({}), body: forged }), {
+    ok: false,
+    reason: "Bad Paynow hash",
+  });
+  const wrongKey = new PaynowProvider({ integrationId: "1201", integrationKey: "other-key" });
+  assert.deepEqual(await wrongKey.verifyAndParseWebhook({ headers: headers({}), body: inbound }), {
     ok: false,
     reason: "Bad Paynow hash",
   });
