@@ -9,9 +9,13 @@ export interface MapSection {
   color: string;
   free: number;
   capacity: number;
-  /** Overview position in a 200 × 200 box. */
+  /** Label position in the overview's 200 × 200 box. */
   cx: number;
   cy: number;
+  /** The section's outline as an SVG path in that box; null: drawn as a sized circle. */
+  shape: string | null;
+  /** The name is written along a tall section, turned a quarter. */
+  vertical: boolean;
   /** Price per ticket type id in this section's zone (minor units). */
   prices: Record<string, number>;
 }
@@ -21,6 +25,10 @@ export interface SeatMapProps {
   csrf: string;
   currency: string;
   centre: string;
+  /** The pitch or stage in the overview box; null: a plain block in the middle. */
+  field: { x: number; y: number; w: number; h: number } | null;
+  /** Stroke that pads outlines drawn through seat centres. */
+  pad: number;
   sections: MapSection[];
   types: { id: string; name: string; max: number }[];
   zones: { id: string; name: string }[];
@@ -46,6 +54,13 @@ interface Seats {
 const money = (minor: number, currency: string) =>
   new Intl.NumberFormat("en-ZW", { style: "currency", currency }).format(minor / 100);
 const taken = "#cbd5e1";
+
+/** A section name's place in the 200 × 200 overview, kept inside it (about 0.6 em a letter). */
+function labelAt(sec: MapSection): { x: number; y: number } {
+  const half = (sec.name.length * (sec.shape ? 6 : 7) * 0.6) / 2 + 2;
+  const keep = (v: number) => Math.min(200 - half, Math.max(half, v));
+  return sec.vertical ? { x: sec.cx, y: keep(sec.cy) } : { x: keep(sec.cx), y: sec.cy };
+}
 
 /** The venue as SVG: sections first, one section's seats on demand, pick or best available. */
 export default function SeatMap(props: SeatMapProps) {
@@ -157,29 +172,60 @@ export default function SeatMap(props: SeatMapProps) {
         role="img"
         aria-label="Venue map"
       >
-        <rect x="70" y="75" width="60" height="50" rx="4" fill="#d9f99d" />
-        <text x="100" y="103" text-anchor="middle" font-size="8" fill="#365314">
-          {props.centre}
-        </text>
-        {props.sections.map((sec) => (
+        {(() => {
+          const f = props.field ?? { x: 70, y: 75, w: 60, h: 50 };
+          return (
+            <>
+              <rect x={f.x} y={f.y} width={f.w} height={f.h} rx="3" fill="#d9f99d" />
+              <text
+                x={f.x + f.w / 2}
+                y={f.y + f.h / 2 + 2.5}
+                text-anchor="middle"
+                font-size={Math.min(8, Math.max(5, f.h * 0.6))}
+                fill="#365314"
+              >
+                {props.centre}
+              </text>
+            </>
+          );
+        })()}
+        {/* largest first: a block set into a bigger stand's rows is drawn over it */}
+        {[...props.sections].sort((a, b) => b.capacity - a.capacity).map((sec) => (
           <g
             key={sec.id}
             onClick={() => choose(sec)}
             class="cursor-pointer"
           >
-            <circle
-              cx={sec.cx}
-              cy={sec.cy}
-              r={Math.max(13, Math.min(26, Math.sqrt(sec.capacity) / 7))}
-              fill={sec.free > 0 ? sec.color : taken}
-              stroke={open.value?.id === sec.id ? "#0f172a" : "#fff"}
-              stroke-width="2"
-            />
+            {sec.shape
+              ? (
+                <path
+                  d={sec.shape}
+                  data-section={sec.name}
+                  fill={sec.free > 0 ? sec.color : taken}
+                  stroke={open.value?.id === sec.id ? "#0f172a" : sec.free > 0 ? sec.color : taken}
+                  stroke-width={props.pad}
+                  stroke-linejoin="round"
+                />
+              )
+              : (
+                <circle
+                  cx={sec.cx}
+                  cy={sec.cy}
+                  r={Math.max(13, Math.min(26, Math.sqrt(sec.capacity) / 7))}
+                  data-section={sec.name}
+                  fill={sec.free > 0 ? sec.color : taken}
+                  stroke={open.value?.id === sec.id ? "#0f172a" : "#fff"}
+                  stroke-width="2"
+                />
+              )}
             <text
-              x={sec.cx}
-              y={sec.cy + 2.5}
+              x={labelAt(sec).x}
+              y={labelAt(sec).y + 2.5}
+              transform={sec.vertical
+                ? `rotate(-90 ${labelAt(sec).x} ${labelAt(sec).y})`
+                : undefined}
               text-anchor="middle"
-              font-size="7"
+              font-size={sec.shape ? 6 : 7}
               font-weight="700"
               fill="#0f172a"
               stroke="#fff"

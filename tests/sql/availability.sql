@@ -2,7 +2,7 @@
 -- per-section counts (live holds only), the seat map arrays, and levels.
 begin;
 \ir _fixture.sql
-select plan(27);
+select plan(32);
 
 create function test_support.names(actor text, args text) returns text[] language sql as $$
   select coalesce(array_agg(r ->> 'name' order by r ->> 'name'), '{}')
@@ -76,6 +76,23 @@ select is((select array_agg(coalesce(z #>> '{}', '-')) from jsonb_array_elements
 update core.event_seats set price_zone_id = null where id = test_support.seat(:'stand', 'A2');
 select throws_ok(test_support.as_('anon', format('select api.section_seats(%L)', :'terrace')), 'PT422', null, 'a standing section has no seat map');
 select throws_ok(test_support.as_('anon', format('select api.section_seats(%L)', gen_random_uuid())), 'PT404', null, 'an unknown section is a 404');
+
+-- venue overview outlines
+select test_support.q('anon', format('select * from api.event_outlines(%L)', :'event_a')) as outlines \gset
+select is((select jsonb_array_length(r -> 'outline') from jsonb_array_elements(:'outlines'::jsonb) r where r ->> 'section_id' = :'stand'),
+  20, 'a 5-row section''s outline has both ends of every row: 10 points, 20 numbers');
+select is((select array[(r -> 'outline' ->> 0)::real, (r -> 'outline' ->> 1)::real] from jsonb_array_elements(:'outlines'::jsonb) r
+           where r ->> 'section_id' = :'stand'),
+  (select array[x, y] from core.event_seats where event_section_id = :'stand' and row_index = 1 order by seat_index limit 1),
+  'the outline starts at the first seat of the front row');
+select is((select array[(r -> 'outline' ->> 18)::real, (r -> 'outline' ->> 19)::real] from jsonb_array_elements(:'outlines'::jsonb) r
+           where r ->> 'section_id' = :'stand'),
+  (select array[x, y] from core.event_seats where event_section_id = :'stand' and row_index = 1 order by seat_index desc limit 1),
+  'and comes back along the last seats to the front row''s last seat');
+select is((select r -> 'outline' from jsonb_array_elements(:'outlines'::jsonb) r where r ->> 'section_id' = :'terrace'),
+  'null'::jsonb, 'a standing section has no outline');
+select throws_ok(test_support.as_('anon', format('select * from api.event_outlines(%L)', gen_random_uuid())), 'PT404', null,
+  'an unknown event has no map');
 
 select * from finish();
 rollback;

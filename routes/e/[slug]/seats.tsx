@@ -7,6 +7,8 @@ import { checkCsrf, csrfRefusal, csrfToken } from "../../../lib/csrf.ts";
 import { type BuyerState, holdsCookie, ownedHolds } from "../../../lib/session.ts";
 import { type EventDetail, loadEvent, refusal, type Section } from "../(_lib)/event.ts";
 import SeatMap, { type MapSection, type SeatMapProps } from "../../../islands/SeatMap.tsx";
+import { type OutlineIn, venueOverview } from "../../../lib/venue_overview.ts";
+import { TtlCache } from "../../../lib/cache.ts";
 
 // The seat map's browser-only styles (twind extracts only classes rendered on the server).
 const seatMapCss = Deno.readTextFileSync(new URL("../../../static/seatmap.css", import.meta.url));
@@ -16,7 +18,10 @@ interface SeatsData {
   map: SeatMapProps;
 }
 
-/** Overview positions: the sections' own map positions, or a ring around the pitch/stage. */
+// Seats never move once an event exists, so its outlines are kept for minutes, not seconds.
+const outlineCache = new TtlCache<OutlineIn[]>(300_000, 200);
+
+/** Overview positions without drawable geometry: the sections' own positions, or a ring. */
 function layout(sections: Section[]): { cx: number; cy: number }[] {
   const distinct = new Set(sections.map((s) => `${s.x},${s.y}`)).size === sections.length;
   const xs = sections.map((s) => s.x), ys = sections.map((s) => s.y);
@@ -40,7 +45,15 @@ async function seatsPage(
 ) {
   const { event, sections } = await loadEvent(ctx.params.slug ?? "");
   const types = event.ticket_types.filter((t) => t.kind === "admission" && t.on_sale);
-  const positions = layout(sections);
+  const outlines = await outlineCache.get(
+    event.id,
+    () => rpc<OutlineIn[]>("event_outlines", { event_id: event.id }),
+  );
+  const sport = ["football", "rugby", "cricket", "athletics", "sport"].includes(event.category);
+  const overview = venueOverview(sections, outlines, sport ? "pitch" : "stage");
+  const positions = overview
+    ? sections.map((s) => overview.shapes.get(s.id)!)
+    : layout(sections).map((p) => ({ ...p, path: null, vertical: false }));
   const zones = new Map<string, string>();
   for (const t of types) for (const p of t.prices) zones.set(p.zone_id, p.zone);
   const mapSections: MapSection[] = sections.map((s, i) => ({
@@ -51,7 +64,10 @@ async function seatsPage(
     color: s.zone_color ?? "#64748b",
     free: s.free,
     capacity: s.capacity,
-    ...positions[i]!,
+    cx: positions[i]!.cx,
+    cy: positions[i]!.cy,
+    shape: positions[i]!.path,
+    vertical: positions[i]!.vertical,
     prices: Object.fromEntries(types.flatMap((t) => {
       const p = t.prices.find((p) => p.zone === s.zone);
       return p ? [[t.id, p.price_minor]] : [];
@@ -64,9 +80,9 @@ async function seatsPage(
       slug: event.slug,
       csrf: await csrfToken(ctx.state.sessionId),
       currency: event.currency,
-      centre: ["football", "rugby", "cricket", "athletics", "sport"].includes(event.category)
-        ? "Pitch"
-        : "Stage",
+      centre: sport ? "Pitch" : "Stage",
+      field: overview?.centre ?? null,
+      pad: overview?.pad ?? 0,
       sections: mapSections,
       types: types.map((t) => ({ id: t.id, name: t.name, max: t.max_per_order })),
       zones: [...zones].map(([id, name]) => ({ id, name })),
