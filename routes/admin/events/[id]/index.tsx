@@ -6,6 +6,7 @@ import { Head, page, type PageProps } from "../../../../lib/fresh/mod.ts";
 import type { AdminState } from "../../../../lib/admin_session.ts";
 import { formatDateTime, formatMoney } from "../../../../lib/format.ts";
 import { bannerSize, inspectImage, storeImage } from "../../../../lib/uploads.ts";
+import { resizeBanner } from "../../../../lib/admin/banner.ts";
 import {
   btnDanger,
   btnPrimary,
@@ -215,7 +216,10 @@ export const handler = {
         const bytes = new Uint8Array(await file.arrayBuffer());
         const info = inspectImage(bytes);
         if (typeof info === "string") return ctx.redirect(withFlash(back, "error", info));
-        const name = await storeImage(bytes, info);
+        // Stored scaled down (at most 1600×1000) as WebP: buyers on phones fetch the small file.
+        const banner = await resizeBanner(bytes, info);
+        if (typeof banner === "string") return ctx.redirect(withFlash(back, "error", banner));
+        const name = await storeImage(banner.bytes, banner.info);
         return act(
           ctx,
           back,
@@ -521,7 +525,7 @@ export default function EventPage({ data, state, url }: PageProps<Data, AdminSta
                 <Field
                   label="Banner image"
                   name="banner"
-                  hint="JPEG, PNG or WebP, at most 2 MB. Wide images (3:1) look best."
+                  hint="JPEG, PNG or WebP, at most 2 MB, at least 600 pixels wide; larger ones are scaled down to 1600 wide. Wide images (3:1) look best."
                 >
                   <input
                     id="banner"
