@@ -5,8 +5,13 @@
 //   STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET Stripe API key; endpoint signing secret (whsec_…)
 //   FLUTTERWAVE_SECRET_KEY, FLUTTERWAVE_SECRET_HASH   API key; the dashboard's webhook hash
 //   PAYNOW_INTEGRATION_ID, PAYNOW_INTEGRATION_KEY     Paynow integration (hash key)
+//   PAYNOW_CURRENCY                          that integration's currency (USD or ZWG): Paynow's
+//                                            status updates do not name one, and an update
+//                                            without it would not match the attempt's
 //   MPESA_CONSUMER_KEY, MPESA_CONSUMER_SECRET, MPESA_SHORTCODE, MPESA_PASSKEY,
 //   MPESA_CALLBACK_TOKEN                     Daraja credentials; the secret in our callback URL
+//   MPESA_ALLOWED_IPS (optional)             comma-separated callback sources instead of
+//                                            Safaricom's published list (when it changes)
 //
 // Each API's base URL can be changed with <PROVIDER>_API_URL (PAYSTACK_API_URL, STRIPE_API_URL,
 // FLUTTERWAVE_API_URL, PAYNOW_API_URL, MPESA_API_URL): tests point them at a loopback server
@@ -59,8 +64,9 @@ export function adapterFromEnv(id: string): PaymentProvider | null {
     case "paynow": {
       const integrationId = env("PAYNOW_INTEGRATION_ID");
       const integrationKey = env("PAYNOW_INTEGRATION_KEY");
-      return integrationId && integrationKey
-        ? new PaynowProvider({ integrationId, integrationKey, ...base("PAYNOW") })
+      const currency = env("PAYNOW_CURRENCY")?.trim().toUpperCase();
+      return integrationId && integrationKey && currency && /^[A-Z]{3}$/.test(currency)
+        ? new PaynowProvider({ integrationId, integrationKey, currency, ...base("PAYNOW") })
         : null;
     }
     case "mpesa": {
@@ -71,9 +77,16 @@ export function adapterFromEnv(id: string): PaymentProvider | null {
         passkey: env("MPESA_PASSKEY"),
         callbackToken: env("MPESA_CALLBACK_TOKEN"),
       };
+      const ips = env("MPESA_ALLOWED_IPS")?.split(",").map((ip) => ip.trim()).filter(Boolean);
       return o.consumerKey && o.consumerSecret && o.shortcode && o.passkey && o.callbackToken
         ? new MpesaProvider(
-          { ...o, ...base("MPESA") } as ConstructorParameters<typeof MpesaProvider>[0],
+          {
+            ...o,
+            ...base("MPESA"),
+            ...(ips?.length ? { allowedIps: ips } : {}),
+          } as ConstructorParameters<
+            typeof MpesaProvider
+          >[0],
         )
         : null;
     }

@@ -31,7 +31,9 @@ const env: Record<string, string> = {
 /** The server's provider settings for these tests (set in each test: the process is shared). */
 function providerEnv() {
   for (const [k, v] of Object.entries(env)) Deno.env.set(k, v);
-  for (const k of ["PAYNOW_INTEGRATION_ID", "PAYNOW_INTEGRATION_KEY"]) Deno.env.delete(k);
+  for (const k of ["PAYNOW_INTEGRATION_ID", "PAYNOW_INTEGRATION_KEY", "PAYNOW_CURRENCY"]) {
+    Deno.env.delete(k);
+  }
 }
 const server = await startServer();
 const sql = await adminSql(2);
@@ -114,6 +116,7 @@ Deno.test("the choices come from SQL: enabled for the org, taking its currency, 
   assert.ok(!(await atCheckout(usd)).choices.includes("stripe:card"), "stripe is off for this org");
   Deno.env.set("PAYNOW_INTEGRATION_ID", FAKE.paynowId);
   Deno.env.set("PAYNOW_INTEGRATION_KEY", FAKE.paynowKey);
+  Deno.env.set("PAYNOW_CURRENCY", "USD");
   Deno.env.set("PAYNOW_API_URL", `${fake.origin}/paynow`);
   const withPaynow = await atCheckout(usd);
   assert.equal(withPaynow.choices[0], "paynow:mobile_money");

@@ -46,8 +46,10 @@ export class PaynowProvider implements PaymentProvider {
     this.#key = options.integrationKey;
     this.#base = options.baseUrl ?? "https://www.paynow.co.zw";
     this.#fetch = options.fetch ?? fetch;
-    // Paynow's status updates do not name a currency: unless the integration's is given, the
-    // attempt's currency stands (USD and ZiG integrations are separate Paynow integrations)
+    // Paynow's status updates do not name a currency: events carry the integration's (USD and
+    // ZiG integrations are separate Paynow integrations). lib/payments/adapters.ts requires it
+    // (PAYNOW_CURRENCY): api.apply_payment_event treats an amount without the attempt's
+    // currency as money that does not match, to be refunded.
     this.#currency = options.currency ?? null;
   }
 
