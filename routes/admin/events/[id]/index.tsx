@@ -877,7 +877,9 @@ export default function EventPage({ data, state, url }: PageProps<Data, AdminSta
                     {c.max_uses ? ` / ${c.max_uses}` : ""}
                   </td>
                   <td class={`${td} text-right tabular-nums`}>{c.paid_orders}</td>
-                  <td class={`${td} text-right tabular-nums`}>{money(c.discount_minor)}</td>
+                  <td class={`${td} text-right tabular-nums`}>
+                    {money(Math.abs(c.discount_minor))}
+                  </td>
                   <td class={td}>
                     {may.manage_promo_codes && (
                       <form method="post">
