@@ -8,7 +8,8 @@
 --   request queues one refunds__submit message; the refund worker calls the provider's refund
 --   and reports back with api.confirm_refund, which posts the ledger once (source refund:<id>).
 -- * Refunded tickets stop admitting at once (status refunded); their places go back on sale
---   or stay sold per the event's refund_inventory column ('release' or 'keep').
+--   or stay sold per the event's refund_inventory column ('release' or 'keep'), which managers
+--   set with api.set_event_refund_inventory.
 -- * A chargeback reported by a provider is posted with api.record_chargeback.
 
 alter table core.events add column refund_inventory text not null default 'release'
@@ -224,6 +225,29 @@ end
 $$;
 comment on function api.request_refund(uuid, text, bigint, uuid[]) is 'Refunds a paid order: everything left (no amount, no tickets), an amount, or chosen tickets (their share of the total). Tickets refunded stop admitting at once; their places are released or kept per the event''s refund_inventory. A full refund makes the order refund_pending. Queues refunds__submit for the provider; the ledger is posted when the provider confirms (api.confirm_refund). Returns the refund. Roles with refund. Errors: P0001 reason/amount, PT403, PT404, PT409 not paid / tickets not valid / nothing left.';
 
+create function api.set_event_refund_inventory(event_id uuid, policy text)
+returns jsonb
+language plpgsql volatile
+security definer
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  e core.events := core.event_for_manager(set_event_refund_inventory.event_id);
+begin
+  if set_event_refund_inventory.policy is null or set_event_refund_inventory.policy not in ('release', 'keep') then
+    raise exception 'Refund policy "%" must be release (refunded places go back on sale) or keep (they stay sold)',
+      left(coalesce(set_event_refund_inventory.policy, ''), 20) using errcode = 'P0001';
+  end if;
+  if e.refund_inventory <> set_event_refund_inventory.policy then
+    update core.events set refund_inventory = set_event_refund_inventory.policy where id = e.id;
+    perform core.audit(e.org_id, 'event.refund_inventory_changed', 'event', e.id::text,
+      jsonb_build_object('from', e.refund_inventory, 'to', set_event_refund_inventory.policy, 'name', e.name));
+  end if;
+  return jsonb_build_object('event_id', e.id, 'refund_inventory', set_event_refund_inventory.policy);
+end
+$$;
+comment on function api.set_event_refund_inventory(uuid, text) is 'Sets what refunds do with an event''s refunded places: release (back on sale, the default) or keep (they stay sold). Managers of the event''s org. Returns {event_id, refund_inventory}. Errors: P0001 policy, PT403, PT404.';
+
 create function api.confirm_refund(refund_id uuid, status text, provider_refund_id text default null,
                                    reason text default null)
 returns jsonb
@@ -306,5 +330,5 @@ end
 $$;
 comment on function api.record_chargeback(text, text, bigint, text) is 'Payment service: posts a chargeback once per (provider, provider_event_id). Returns the transaction id (null on replay). Errors: P0001, PT403, PT404.';
 
-grant execute on function api.request_refund(uuid, text, bigint, uuid[]) to staff;
+grant execute on function api.request_refund(uuid, text, bigint, uuid[]), api.set_event_refund_inventory(uuid, text) to staff;
 grant execute on function api.confirm_refund(uuid, text, text, text), api.record_chargeback(text, text, bigint, text) to staff;
