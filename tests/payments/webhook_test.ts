@@ -102,14 +102,14 @@ Deno.test("bad signature, stale timestamp, missing header and unknown intent are
   assert.deepEqual(await orderState(order.id), { status: "pending_payment", tickets: 0, sold: 0 });
 });
 
-Deno.test("a success webhook replayed 5 times gives one paid order and one set of tickets", async () => {
+Deno.test("a success webhook replayed 10 times gives one paid order and one set of tickets", async () => {
   const { intentId, order, amount } = await pendingOrder();
   const body = event(intentId, "payment_intent.succeeded", amount);
   const results = [];
-  for (let i = 0; i < 5; i++) results.push(await post(body));
-  assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200]);
+  for (let i = 0; i < 10; i++) results.push(await post(body));
+  assert.deepEqual(results.map((r) => r.status), Array(10).fill(200));
   assert.equal(results[0]!.body.outcome, "paid");
-  assert.deepEqual(results.slice(1).map((r) => r.body.replay), [true, true, true, true]);
+  assert.deepEqual(results.slice(1).map((r) => r.body.replay), Array(9).fill(true));
   // and five at once
   const parallel = await Promise.all(Array.from({ length: 5 }, () => post(body)));
   assert.ok(parallel.every((r) => r.status === 200));
