@@ -9,10 +9,13 @@ import { scaleBand, scaleLinear } from "d3-scale";
 import { line } from "d3-shape";
 import type { LiveStats, StreamMessage } from "../lib/dashboard/types.ts";
 import { fill, minutes, money } from "../lib/dashboard/buckets.ts";
+import type { LivePlan } from "../lib/admin/live_plan.ts";
 
 interface Props {
   initial: LiveStats;
   streamUrl: string;
+  /** The sections' shapes on the venue plan; null draws them as a grid of boxes. */
+  plan?: LivePlan | null;
 }
 
 const GATE_COLOURS = ["#0369a1", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0f766e"];
@@ -161,9 +164,73 @@ function CheckinChart({ stats }: { stats: LiveStats }) {
   );
 }
 
-function Heatmap({ stats }: { stats: LiveStats }) {
+/** Each section's shape on the venue plan, filled by its sold share, around the pitch or stage. */
+function PlanHeatmap({ stats, plan }: { stats: LiveStats; plan: LivePlan }) {
+  // Bigger sections first, so a block set into a stand (a VIP box) is drawn over it.
+  const sections = [...stats.sections].sort((a, b) => b.capacity - a.capacity);
+  return (
+    <svg
+      viewBox="0 0 200 200"
+      class="w-full h-auto live-plan"
+      role="img"
+      aria-label="Sold share of each section on the venue plan"
+    >
+      <rect
+        x={plan.centre.x}
+        y={plan.centre.y}
+        width={plan.centre.w}
+        height={plan.centre.h}
+        rx={2}
+        fill="#dcfce7"
+        stroke="#86efac"
+        stroke-width="0.6"
+      />
+      {sections.map((d) => {
+        const shape = plan.shapes[d.id];
+        if (!shape) return null;
+        const turn = shape.vertical ? `rotate(-90 ${shape.cx} ${shape.cy})` : undefined;
+        return (
+          <g key={d.id} data-section={d.name} data-sold={d.sold}>
+            <path
+              d={shape.path}
+              fill={heat(d.capacity ? d.sold / d.capacity : 0)}
+              stroke={heat(d.capacity ? d.sold / d.capacity : 0)}
+              stroke-width={plan.pad}
+              stroke-linejoin="round"
+            />
+            <path d={shape.path} fill="none" stroke="#334155" stroke-width="0.4" />
+            <g transform={turn}>
+              <text
+                x={shape.cx}
+                y={shape.cy - 1}
+                text-anchor="middle"
+                class="live-plan-name"
+                style={{ fontSize: "5px" }}
+              >
+                {d.name}
+              </text>
+              <text
+                x={shape.cx}
+                y={shape.cy + 5}
+                text-anchor="middle"
+                class="live-plan-pct"
+                style={{ fontSize: "5px" }}
+              >
+                {pct(d.sold, d.capacity)}
+              </text>
+            </g>
+            <title>{`${d.name}: ${d.sold} sold, ${d.held} held of ${d.capacity}`}</title>
+          </g>
+        );
+      })}
+    </svg>
+  );
+}
+
+function Heatmap({ stats, plan }: { stats: LiveStats; plan?: LivePlan | null | undefined }) {
   const all = stats.sections;
   if (all.length === 0) return <p class="text-sm text-slate-500">No sections.</p>;
+  if (plan && all.every((d) => plan.shapes[d.id])) return <PlanHeatmap stats={stats} plan={plan} />;
   // The venue plan's positions; when sections share a position, a grid instead.
   const distinct = new Set(all.map((d) => `${Math.round(d.x / 10)},${Math.round(d.y / 10)}`)).size;
   const cols = Math.ceil(Math.sqrt(all.length));
@@ -232,7 +299,7 @@ function Heatmap({ stats }: { stats: LiveStats }) {
   );
 }
 
-export default function LiveDashboard({ initial, streamUrl }: Props) {
+export default function LiveDashboard({ initial, streamUrl, plan }: Props) {
   const [stats, setStats] = useState(initial);
   const [state, setState] = useState<"connecting" | "live" | "offline">("connecting");
   const [flash, setFlash] = useState("");
@@ -318,9 +385,9 @@ export default function LiveDashboard({ initial, streamUrl }: Props) {
         <h2 class="mb-2 font-semibold">Sold vs capacity by section</h2>
         <div class="grid gap-4 lg:grid-cols-3">
           <div class="lg:col-span-2">
-            <Heatmap stats={stats} />
+            <Heatmap stats={stats} plan={plan} />
           </div>
-          <table class="w-full text-sm">
+          <table class="w-full self-start text-sm">
             <thead>
               <tr class="text-left text-slate-500">
                 <th class="py-1">Section</th>

@@ -6,6 +6,8 @@ import { ApiError, type JwtClaims, rpc } from "../../../../lib/rest/mod.ts";
 import { formatDateTime } from "../../../../lib/format.ts";
 import type { LiveStats } from "../../../../lib/dashboard/types.ts";
 import LiveDashboard from "../../../../islands/LiveDashboard.tsx";
+import type { OutlineIn } from "../../../../lib/venue_overview.ts";
+import { type LivePlan, livePlan } from "../../../../lib/admin/live_plan.ts";
 
 interface Ctx {
   req: Request;
@@ -17,17 +19,28 @@ interface Ctx {
 interface Data {
   stats: LiveStats;
   streamUrl: string;
+  plan: LivePlan | null;
 }
 
 export const handler = {
   async GET(ctx: Ctx) {
     const eventId = ctx.params.id!;
     try {
+      const claims = ctx.state.staff.claims;
       const stats = await rpc<LiveStats>("event_live_stats", {
         event_id: eventId,
         since: new Date(Date.now() - 60 * 60_000).toISOString(),
-      }, { claims: ctx.state.staff.claims });
-      return page<Data>({ stats, streamUrl: `/admin/events/${stats.event.id}/live/stream` });
+      }, { claims });
+      // The heatmap's venue plan: the sections' shapes (they never move once an event exists).
+      const [outlines, event] = await Promise.all([
+        rpc<OutlineIn[]>("event_outlines", { event_id: stats.event.id }, { claims }),
+        rpc<{ category: string }>("admin_event", { event_id: stats.event.id }, { claims }),
+      ]);
+      return page<Data>({
+        stats,
+        streamUrl: `/admin/events/${stats.event.id}/live/stream`,
+        plan: livePlan(stats.sections, outlines, event.category),
+      });
     } catch (e) {
       if (e instanceof ApiError) {
         return new Response(e.message, {
@@ -43,7 +56,7 @@ export const handler = {
 export default function LivePage({ data }: PageProps<Data>) {
   const e = data.stats.event;
   return (
-    <main class="mx-auto max-w-7xl p-4">
+    <div>
       <Head>
         <title>Live · {e.name}</title>
         <link rel="stylesheet" href="/admin/live.css" />
@@ -56,7 +69,7 @@ export default function LivePage({ data }: PageProps<Data>) {
         {formatDateTime(e.starts_at)} · {e.status.replace("_", " ")}{" "}
         · last 60 minutes per minute (UTC)
       </p>
-      <LiveDashboard initial={data.stats} streamUrl={data.streamUrl} />
-    </main>
+      <LiveDashboard initial={data.stats} streamUrl={data.streamUrl} plan={data.plan} />
+    </div>
   );
 }
