@@ -10,7 +10,7 @@
 // --fresh drops and recreates the database first (needed when a migration file changed).
 import postgres from "postgres";
 import { adminDatabaseUrl } from "../lib/config.ts";
-import { migrate } from "../lib/migrate.ts";
+import { demoDatabase } from "./_demo_db.ts";
 
 type Sql = ReturnType<typeof postgres>;
 
@@ -23,24 +23,6 @@ const dbName = opt("--db") ?? "mutambo_bench_ba";
 const calls = Number(opt("--calls") ?? 200);
 const url = adminDatabaseUrl(dbName);
 const EVENT_SLUG = "dynamos-vs-highlanders-2026-11-30";
-
-async function prepare() {
-  const admin = postgres(adminDatabaseUrl("postgres"), { max: 1, onnotice: () => {} });
-  try {
-    if (args.includes("--fresh")) await admin.unsafe(`drop database if exists "${dbName}"`);
-    const [exists] = await admin`select 1 from pg_database where datname = ${dbName}`;
-    if (!exists) await admin.unsafe(`create database "${dbName}"`);
-  } finally {
-    await admin.end();
-  }
-  await migrate(url);
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("../scripts/seed.ts", import.meta.url).pathname, url],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
-}
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -137,7 +119,7 @@ async function throughput(ev: string, section: string, workers: number) {
   return { secs, holds, seats, conflicts, lat };
 }
 
-await prepare();
+await demoDatabase(dbName, args.includes("--fresh"));
 const admin = postgres(url, { max: 2, onnotice: () => {} });
 try {
   const [e] = await admin`select id from core.events where slug = ${EVENT_SLUG}`;

@@ -62,6 +62,10 @@ function labelAt(sec: MapSection): { x: number; y: number } {
   return sec.vertical ? { x: sec.cx, y: keep(sec.cy) } : { x: keep(sec.cx), y: sec.cy };
 }
 
+// A section's seats (labels, positions) are fetched once per page; on every change only their
+// statuses, one character per seat, which the server shares among all buyers for a second.
+const layouts = new Map<string, Omit<Seats, "status">>();
+
 /** The venue as SVG: sections first, one section's seats on demand, pick or best available. */
 export default function SeatMap(props: SeatMapProps) {
   const open = useSignal<MapSection | null>(null);
@@ -73,9 +77,16 @@ export default function SeatMap(props: SeatMapProps) {
   const price = useComputed(() => open.value?.prices[type.value] ?? null);
 
   async function load(section: MapSection, keep: boolean) {
-    const res = await fetch(`/rest/rpc/section_seats?event_section_id=${section.id}`);
-    if (!res.ok) return void (note.value = (await res.json()).message);
-    const data: Seats = await res.json();
+    let layout = layouts.get(section.id);
+    const [layoutRes, statusRes] = await Promise.all([
+      layout ? null : fetch(`/seatmap/${section.id}/seats`),
+      fetch(`/seatmap/${section.id}/status`),
+    ]);
+    for (const res of [layoutRes, statusRes]) {
+      if (res && !res.ok) return void (note.value = (await res.json()).message);
+    }
+    if (layoutRes) layouts.set(section.id, layout = await layoutRes.json());
+    const data: Seats = { ...layout!, status: (await statusRes.json()).status };
     if (open.value?.id !== section.id) return;
     const lost = keep ? picked.value.filter((i) => data.status[i] !== "f") : [];
     if (lost.length) {

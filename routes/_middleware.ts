@@ -1,5 +1,6 @@
 // Every buyer page: a session cookie with a random id (HttpOnly, SameSite=Lax, Secure over
-// https). The id is the owner of the holds this browser makes. The /rest API is left alone.
+// https). The id is the owner of the holds this browser makes. The /rest API and the seat
+// map's shared, cacheable reads (/seatmap/) are left alone.
 import type { RouteContext } from "../lib/fresh/mod.ts";
 import {
   type BuyerState,
@@ -12,7 +13,9 @@ import {
 } from "../lib/session.ts";
 
 export async function handler(ctx: RouteContext<unknown, BuyerState>): Promise<Response> {
-  if (ctx.url.pathname.startsWith("/rest/")) return await ctx.next();
+  if (ctx.url.pathname.startsWith("/rest/") || ctx.url.pathname.startsWith("/seatmap/")) {
+    return await ctx.next();
+  }
   const secure = isHttps(ctx.req, ctx.url);
   const existing = readCookies(ctx.req).get(SESSION_COOKIE);
   const sessionId = isSessionId(existing) ? existing : newSessionId();

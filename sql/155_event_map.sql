@@ -48,3 +48,38 @@ $$;
 comment on function api.event_outlines(uuid) is 'The venue overview of a public event (or any event of the caller''s org), one row per section: kind, outline (seated sections: a polygon as a flat [x1, y1, x2, y2, …] list in venue units, along the first seat of every row front to back and back along the last seats; null for standing sections, which have no seats) and the focal point the section faces (pitch or stage). Errors: PT404 unknown or not public.';
 
 grant execute on function api.event_outlines(uuid) to anon, buyer, staff;
+
+-- The changing half of a section's seat map: one character per seat, in the order of
+-- api.section_seats (row, then position). The seat map reads the seats themselves (ids,
+-- labels, positions: 390 KB and ~60 ms of CPU for a 10,000-seat stand) once, and only this
+-- (10 KB, a few ms) again each time a seat of the section is taken or freed; the buyer
+-- site also shares one answer per second among all buyers looking at the section.
+create function api.section_status(event_section_id uuid)
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  s core.event_sections;
+  e core.events;
+begin
+  select * into s from core.event_sections where id = section_status.event_section_id;
+  if found then
+    select * into e from core.events where id = s.event_id;
+  end if;
+  if s.id is null or not (core.is_public_event(e) or core.can_read_org(e.org_id)) then
+    raise exception 'Section % not found', coalesce(section_status.event_section_id::text, 'null') using errcode = 'PT404';
+  end if;
+  if s.kind <> 'seated' then
+    raise exception 'Section "%" is standing: it has no seats to show', s.name using errcode = 'PT422';
+  end if;
+  return jsonb_build_object('section_id', s.id, 'at', now(), 'status',
+    (select string_agg(case when es.state = 'sold' then 's' when es.state = 'blocked' then 'b'
+                            when es.held_until > now() then 'h' else 'f' end, '' order by es.row_index, es.seat_index)
+     from core.event_seats es where es.event_section_id = s.id));
+end
+$$;
+comment on function api.section_status(uuid) is 'The seat statuses of one seated section as a string with one character per seat, in api.section_seats order: f free, h held, s sold, b blocked. {section_id, at, status}. Errors: PT404, PT422 standing section.';
+
+grant execute on function api.section_status(uuid) to anon, buyer, staff;

@@ -2,7 +2,7 @@
 -- per-section counts (live holds only), the seat map arrays, and levels.
 begin;
 \ir _fixture.sql
-select plan(32);
+select plan(35);
 
 create function test_support.names(actor text, args text) returns text[] language sql as $$
   select coalesce(array_agg(r ->> 'name' order by r ->> 'name'), '{}')
@@ -76,6 +76,17 @@ select is((select array_agg(coalesce(z #>> '{}', '-')) from jsonb_array_elements
 update core.event_seats set price_zone_id = null where id = test_support.seat(:'stand', 'A2');
 select throws_ok(test_support.as_('anon', format('select api.section_seats(%L)', :'terrace')), 'PT422', null, 'a standing section has no seat map');
 select throws_ok(test_support.as_('anon', format('select api.section_seats(%L)', gen_random_uuid())), 'PT404', null, 'an unknown section is a 404');
+
+-- the status half of the seat map
+update core.event_seats set state = 'sold' where id = test_support.seat(:'stand', 'B3');
+select is(test_support.v('anon', format('select api.section_status(%L)', :'stand')) ->> 'status',
+  test_support.v('anon', format('select api.section_seats(%L)', :'stand')) ->> 'status',
+  'section_status gives the seat map''s statuses, seat for seat');
+update core.event_seats set state = 'open' where id = test_support.seat(:'stand', 'B3');
+select throws_ok(test_support.as_('anon', format('select api.section_status(%L)', :'terrace')), 'PT422', null,
+  'a standing section has no seat statuses');
+select throws_ok(test_support.as_('anon', format('select api.section_status(%L)', gen_random_uuid())), 'PT404', null,
+  'an unknown section has no seat statuses');
 
 -- venue overview outlines
 select test_support.q('anon', format('select * from api.event_outlines(%L)', :'event_a')) as outlines \gset
