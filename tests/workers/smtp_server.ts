@@ -8,8 +8,11 @@ export interface Captured {
   raw: string;
 }
 
-/** A loopback SMTP server that keeps every message. */
-export function startSmtp(): Promise<
+/**
+ * A loopback SMTP server that keeps every message. `beforeAck` runs once a message is fully
+ * received and before the server acknowledges it (a test can kill the sender there).
+ */
+export function startSmtp(options: { beforeAck?: (m: Captured) => void } = {}): Promise<
   { port: number; messages: Captured[]; close: () => Promise<void> }
 > {
   const messages: Captured[] = [];
@@ -31,6 +34,7 @@ export function startSmtp(): Promise<
             Uint8Array.from(chunks.flatMap((c) => Array.from(c))),
           ),
         });
+        options.beforeAck?.(messages.at(-1)!);
         callback();
       });
     },
