@@ -122,6 +122,32 @@ Deno.test({
     assert.match(error ?? "", /Your role door_staff may not/);
     const finance = await signIn(app, email("finance"), PASSWORD);
     assert.equal((await finance.get(path)).status, 403);
+    // The device list: a scanner paired now is online; one not heard from for 10 minutes is not.
+    const device = `Pages phone ${tag}`;
+    const db = await adminSql(1);
+    try {
+      await db.begin(async (tx) => {
+        await tx`select set_config('request.jwt.claims', ${
+          JSON.stringify({ role: "platform_admin", org_id: event.orgId })
+        }, true)`;
+        const [gate] = await tx`select id from core.gates where event_id = ${event.id} limit 1`;
+        const [p] = await tx`select api.create_pairing_code(${event.id}, ${
+          gate!.id
+        }) ->> 'code' as code`;
+        await tx`select api.pair_device(${p!.code}, ${device})`;
+      });
+      const status = async () => {
+        const html = await (await door.get(path)).text();
+        const row = html.slice(html.indexOf(`>${device}<`));
+        return /data-device-status[^>]*>(?:<[^>]+>)*([a-z]+)/.exec(row)?.[1];
+      };
+      assert.equal(await status(), "online");
+      await db`update core.scan_devices set last_seen_at = now() - interval '10 minutes'
+        where name = ${device}`;
+      assert.equal(await status(), "offline");
+    } finally {
+      await db.end();
+    }
   },
 });
 

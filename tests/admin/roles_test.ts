@@ -191,6 +191,11 @@ const ACTIONS: Action[] = [
     sql: (i) => `select api.set_event_fees(${q(i.event)}, per_ticket_minor => 50)`,
   },
   {
+    name: "set the organisation's tax",
+    permission: "manage_prices",
+    sql: () => `select api.set_org_tax(15, true, 'VAT')`,
+  },
+  {
     name: "add a price rule",
     permission: "manage_prices",
     sql: (i) =>
@@ -609,8 +614,10 @@ Deno.test({
           ids,
         );
         const fine = other === "not found" ||
-          // Creating something new in one's own org is no leak.
-          ["create a venue", "invite a member"].includes(action.name) && other === "allowed" ||
+          // Creating something or setting the tax in one's own org touches nothing of org A.
+          ["create a venue", "invite a member", "set the organisation's tax"].includes(
+              action.name,
+            ) && other === "allowed" ||
           // The event is on sale to the public; what is refused is the complimentary channel.
           action.name === "comp tickets" && other === "denied";
         if (!fine) wrong.push(`${action.name} as another org's owner: ${other}`);
