@@ -684,7 +684,7 @@ export default function EventPage({ data, state, url }: PageProps<Data, AdminSta
       </Section>
 
       <Section title="Fees, tax and price rules">
-        <div class="grid gap-4 md:grid-cols-2">
+        <div class="grid gap-4 lg:grid-cols-2">
           <div class="text-sm">
             <p>
               Booking fee: {e.fees
