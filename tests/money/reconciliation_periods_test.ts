@@ -178,6 +178,16 @@ Deno.test("FX rates convert the reporting view only; the ledger keeps each curre
     net_payout_minor: paid.total,
     net_payout_reporting_minor: Math.round(paid.total * rate),
   });
+  // analysts read the same figures (analytics.event_finance) and a zero trial balance
+  const analyst = await sql.begin(async (tx) => {
+    await tx`set local role analyst`;
+    const [f] = await tx`select gross_minor::int as gross, net_payout_minor::int as net, currency
+      from analytics.event_finance where event_id = ${s.event}`;
+    const [tb] = await tx`select sum(balance_minor)::int as s from analytics.trial_balance
+      where org_id = ${s.org}`;
+    return { ...f, trial: tb!.s };
+  });
+  assert.deepEqual(analyst, { gross: paid.total, net: paid.total, currency: "ZAR", trial: 0 });
   // the ledger holds only ZAR for this org: nothing was converted
   const currencies = await sql`select distinct e.currency from core.ledger_entries e
     where e.org_id = ${s.org}`;

@@ -198,7 +198,12 @@ Deno.test("the reminder and the event-changed emails arrive by SMTP with the tic
     await admin`update core.events set starts_at = now() + interval '20 hours',
       ends_at = now() + interval '20 hours' + (ends_at - starts_at) where id = ${o!.event_id}`;
     await admin`select core.queue_order_reminders()`;
-    const n = await runOutboxOnce({ sql: worker, origin: server.origin, handlers });
+    // other tests' paid orders of the same event get theirs too: deliver until none is left
+    let n = 0;
+    for (let got = -1; got !== 0;) {
+      got = await runOutboxOnce({ sql: worker, origin: server.origin, handlers, batch: 100 });
+      n += got;
+    }
     assert.ok(n >= 2, `handled ${n}`);
   } finally {
     await admin`update core.events set starts_at = ${e!.starts_at}, ends_at = ${e!.ends_at}
