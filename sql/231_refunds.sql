@@ -248,7 +248,9 @@ end
 $$;
 comment on function api.set_event_refund_inventory(uuid, text) is 'Sets what refunds do with an event''s refunded places: release (back on sale, the default) or keep (they stay sold). Managers of the event''s org. Returns {event_id, refund_inventory}. Errors: P0001 policy, PT403, PT404.';
 
-create function api.confirm_refund(refund_id uuid, status text, provider_refund_id text default null,
+-- Decides a requested refund (the provider's answer, or finance recording a refund made by
+-- hand, sql/292): the checks of who may are the callers'.
+create function core.decide_refund(refund_id uuid, status text, provider_refund_id text default null,
                                    reason text default null)
 returns jsonb
 language plpgsql volatile
@@ -259,25 +261,24 @@ declare
   r core.refunds;
   o core.orders;
 begin
-  perform core.require_payment_service();
-  if confirm_refund.status is null or confirm_refund.status not in ('succeeded', 'failed') then
-    raise exception 'Refund status "%" must be succeeded or failed', confirm_refund.status using errcode = 'P0001';
+  if decide_refund.status is null or decide_refund.status not in ('succeeded', 'failed') then
+    raise exception 'Refund status "%" must be succeeded or failed', decide_refund.status using errcode = 'P0001';
   end if;
-  select * into r from core.refunds where id = confirm_refund.refund_id for update;
+  select * into r from core.refunds where id = decide_refund.refund_id for update;
   if not found then
-    raise exception 'Refund % not found', coalesce(confirm_refund.refund_id::text, 'null') using errcode = 'PT404';
+    raise exception 'Refund % not found', coalesce(decide_refund.refund_id::text, 'null') using errcode = 'PT404';
   end if;
   select * into o from core.orders where id = r.order_id for update;
   if r.status <> 'requested' then
     return to_jsonb(r) || jsonb_build_object('replay', true); -- once decided, a refund stays decided
   end if;
-  if confirm_refund.status = 'failed' then
-    update core.refunds set status = 'failed', failure_reason = left(coalesce(confirm_refund.reason, 'Refused by the provider'), 300),
-      provider_refund_id = confirm_refund.provider_refund_id, completed_at = now()
+  if decide_refund.status = 'failed' then
+    update core.refunds set status = 'failed', failure_reason = left(coalesce(decide_refund.reason, 'Refused by the provider'), 300),
+      provider_refund_id = decide_refund.provider_refund_id, completed_at = now()
     where id = r.id returning * into r;
     return to_jsonb(r) || jsonb_build_object('replay', false);
   end if;
-  update core.refunds set status = 'succeeded', provider_refund_id = confirm_refund.provider_refund_id, completed_at = now()
+  update core.refunds set status = 'succeeded', provider_refund_id = decide_refund.provider_refund_id, completed_at = now()
   where id = r.id returning * into r;
   if r.kind = 'unapplied' then
     perform core.post_ledger(r.org_id, 'refund', 'refund:' || r.id, r.currency, jsonb_build_array(
@@ -300,6 +301,21 @@ begin
       'type', 'order.refunded', 'order_id', o.id, 'code', o.code, 'amount_minor', r.amount_minor, 'currency', r.currency));
   end if;
   return to_jsonb(r) || jsonb_build_object('replay', false);
+end
+$$;
+comment on function core.decide_refund(uuid, text, text, text) is 'Decides a requested refund once: succeeded posts the ledger (source refund:<id>) and queues the emails and webhook, failed records why; a decided refund stays decided (replay true). No permission check: callers check.';
+
+create function api.confirm_refund(refund_id uuid, status text, provider_refund_id text default null,
+                                   reason text default null)
+returns jsonb
+language plpgsql volatile
+security definer
+set search_path = pg_catalog, core, pg_temp
+as $$
+begin
+  perform core.require_payment_service();
+  return core.decide_refund(confirm_refund.refund_id, confirm_refund.status, confirm_refund.provider_refund_id,
+                            confirm_refund.reason);
 end
 $$;
 comment on function api.confirm_refund(uuid, text, text, text) is 'Payment service: the provider''s answer to a refund. succeeded posts the ledger once (source refund:<id>), completes a full refund (order refunded) and queues the refund email and order.refunded webhook; failed records why. An unapplied payment''s refund (kind unapplied) posts unapplied receipts back to clearing, marks the payment refunded and queues the refund email. A decided refund never changes again (replay true). Errors: P0001, PT403, PT404.';

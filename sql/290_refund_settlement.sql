@@ -17,10 +17,10 @@
 
 alter table core.refunds add column submitted_at timestamptz;
 alter table core.refunds add column provider_status text
-  check (provider_status in ('pending', 'succeeded', 'failed'));
+  check (provider_status in ('pending', 'succeeded', 'failed', 'manual'));
 alter table core.refunds add column last_checked_at timestamptz;
 comment on column core.refunds.submitted_at is 'When the provider accepted the refund (its answer was pending); null until then or for refunds decided at once.';
-comment on column core.refunds.provider_status is 'The provider''s last word on the refund: pending until it is decided.';
+comment on column core.refunds.provider_status is 'The provider''s last word on the refund: pending until it is decided; manual when the provider has no refund API and finance refunds by hand (sql/292).';
 create unique index refunds_provider_refund_key on core.refunds (provider, provider_refund_id)
   where provider_refund_id is not null;
 create index refunds_pending_idx on core.refunds (submitted_at) where status = 'requested' and submitted_at is not null;

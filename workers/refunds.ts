@@ -13,10 +13,13 @@
 // A provider answering "pending" is recorded with api.record_refund_pending (sql/290) and the
 // message is done: the provider's refund webhook or the refunds__check poll (queued by the
 // pg_cron job refunds__poll for refunds pending too long) settles it with api.apply_refund_event.
+// A provider without a refund API (ManualRefundError: Paynow, M-Pesa) is recorded with
+// api.record_refund_manual and the message is done: finance refunds by hand from
+// /admin/finance (api.complete_manual_refund, sql/292).
 //
 // Register in main.ts / workers/mod.ts: `handlers: { ...emailHandlers(), ...refundHandlers() }`.
 import { rpc } from "../lib/rest/mod.ts";
-import type { PaymentProvider } from "../lib/payments/provider.ts";
+import { ManualRefundError, type PaymentProvider } from "../lib/payments/provider.ts";
 import { anyProvider } from "../lib/payments/adapters.ts";
 import { SERVICE_CLAIMS } from "../lib/payments/service.ts";
 import type { HandlerContext, OutboxHandler, OutboxMessage } from "./outbox.ts";
@@ -30,7 +33,7 @@ interface Refund {
   currency: string;
   reason: string;
   provider_refund_id: string | null;
-  provider_status: "pending" | "succeeded" | "failed" | null;
+  provider_status: "pending" | "succeeded" | "failed" | "manual" | null;
 }
 
 export interface RefundWorkerOptions {
@@ -68,6 +71,7 @@ export async function submitRefund(
   const refund = await call<Refund>("refund_for_submission", { refund_id: refundId });
   if (refund.status !== "requested") return refund.status; // a redelivery: already decided
   if (refund.provider_status === "pending") return "pending"; // accepted: the poll takes over
+  if (refund.provider_status === "manual") return "pending"; // finance makes it by hand
   if (refund.provider === "cash") {
     await call("confirm_refund", {
       refund_id: refund.id,
@@ -78,13 +82,21 @@ export async function submitRefund(
   }
   const provider = providerOf(refund, context, options);
   if (!refund.intent_id) throw new Error(`Refund ${refund.id} has no payment to refund`);
-  const answer = await provider.refund({
-    intentId: refund.intent_id,
-    amountMinor: Number(refund.amount_minor),
-    currency: refund.currency,
-    reason: refund.reason,
-    idempotencyKey: refundKey(refund.id),
-  });
+  let answer;
+  try {
+    answer = await provider.refund({
+      intentId: refund.intent_id,
+      amountMinor: Number(refund.amount_minor),
+      currency: refund.currency,
+      reason: refund.reason,
+      idempotencyKey: refundKey(refund.id),
+    });
+  } catch (e) {
+    if (!(e instanceof ManualRefundError)) throw e;
+    // no refund API: for finance to make by hand (sql/292), not retried
+    await call("record_refund_manual", { refund_id: refund.id, reason: e.message });
+    return "pending";
+  }
   if (answer.status === "pending") {
     await call("record_refund_pending", {
       refund_id: refund.id,

@@ -88,6 +88,15 @@ export interface RefundResult {
   status: "pending" | "succeeded" | "failed";
 }
 
+/**
+ * Thrown by refund() of a provider that has no refund API (Paynow; M-Pesa reversals need an
+ * initiator of their own): the refund worker records the refund as one for finance to make by
+ * hand (api.record_refund_manual) instead of retrying it.
+ */
+export class ManualRefundError extends Error {
+  override name = "ManualRefundError";
+}
+
 export interface SettlementLine {
   intentId: string;
   reference: string;

@@ -1,7 +1,9 @@
 // Finance: upload a provider's settlement report (parsed by lib/payments/settlements, imported
 // once per file by api.import_settlement and matched), reconciliation per provider and
 // currency for a period, the exceptions list (missing, duplicate, amount mismatch, unknown),
-// the summary per event (gross, fees, taxes, refunds, net payout) and the trial balance.
+// the summary per event (gross, fees, taxes, refunds, net payout), the trial balance, and the
+// refunds a provider without a refund API leaves to be made by hand (api.manual_refunds /
+// api.complete_manual_refund).
 // Who may see it (view_finance) is decided in SQL: a refusal there is a 403 here.
 import { Head, page, type PageProps } from "../../lib/fresh/mod.ts";
 import type { AdminState } from "../../lib/admin_session.ts";
@@ -71,6 +73,17 @@ interface Balance {
   provider: string | null;
   balance_minor: number;
 }
+interface ManualRefund {
+  refund_id: string;
+  order_code: string;
+  provider: string;
+  intent_id: string | null;
+  amount_minor: number;
+  currency: string;
+  reason: string;
+  note: string | null;
+  requested_at: string;
+}
 interface FinanceData {
   from: string;
   to: string;
@@ -78,6 +91,8 @@ interface FinanceData {
   exceptions: Exception[];
   summary: Summary[];
   balances: Balance[];
+  /** Refunds to make by hand (null: the role may not refund). */
+  manual: ManualRefund[] | null;
 }
 
 function day(value: string | null): string | null {
@@ -90,13 +105,24 @@ export const handler = {
     const to = day(ctx.url.searchParams.get("to"));
     const period = { period_from: from, period_to: to };
     try {
-      const [status, exceptions, summary, balances] = await Promise.all([
+      const [status, exceptions, summary, balances, manual] = await Promise.all([
         call<Status[]>(ctx, "reconciliation_status", period),
         call<Exception[]>(ctx, "reconciliation_exceptions", period),
         call<Summary[]>(ctx, "finance_summary", period),
         call<Balance[]>(ctx, "trial_balance"),
+        ctx.state.staff.permissions.refund
+          ? call<ManualRefund[]>(ctx, "manual_refunds")
+          : Promise.resolve(null),
       ]);
-      return page({ from: from ?? "", to: to ?? "", status, exceptions, summary, balances });
+      return page({
+        from: from ?? "",
+        to: to ?? "",
+        status,
+        exceptions,
+        summary,
+        balances,
+        manual,
+      });
     } catch (e) {
       if (e instanceof ApiError && e.status < 500) {
         return new Response(e.message, { status: e.status });
@@ -106,6 +132,20 @@ export const handler = {
   },
   async POST(ctx: AdminContext<FinanceData>) {
     const form = await ctx.req.formData();
+    if (form.get("action") === "manual_refund") {
+      // a refund made by hand in the provider's dashboard; SQL decides who may and checks it
+      const refundId = String(form.get("refund_id") ?? "");
+      const reference = String(form.get("reference") ?? "").trim();
+      if (!/^[0-9a-f-]{36}$/i.test(refundId)) {
+        return ctx.redirect(withFlash(BACK, "error", `No refund "${refundId.slice(0, 40)}"`));
+      }
+      return act(
+        ctx,
+        BACK,
+        `Refund recorded as made by hand (reference ${reference})`,
+        () => call(ctx, "complete_manual_refund", { refund_id: refundId, reference }),
+      );
+    }
     const provider = String(form.get("provider") ?? "");
     const file = form.get("report");
     if (!(file instanceof File) || file.size === 0) {
@@ -190,6 +230,46 @@ export default function Finance({ data, state, url }: PageProps<FinanceData, Adm
         </label>
         <button type="submit" class={btnPrimary}>Show period</button>
       </form>
+
+      {data.manual && data.manual.length > 0 && (
+        <>
+          <h2 class="mb-2 text-lg font-bold">Refunds to make by hand</h2>
+          <p class="mb-2 text-sm text-slate-600">
+            These providers cannot refund through their API. Refund the buyer from the provider's
+            dashboard, then record the provider's reference here.
+          </p>
+          <Table head={["Order", "Provider", "Amount", "Reason", "Requested", ""]}>
+            {data.manual.map((r) => (
+              <tr key={r.refund_id} data-testid="manual-refund">
+                <td class={td}>{r.order_code}</td>
+                <td class={`${td} font-mono text-xs`}>{r.provider}: {r.intent_id ?? "—"}</td>
+                <td class={td}>{money(r.amount_minor, r.currency)}</td>
+                <td class={td}>{r.reason}</td>
+                <td class={td}>{formatDateTime(r.requested_at)}</td>
+                <td class={td}>
+                  <form method="post" class="flex items-end gap-2">
+                    <Csrf token={state.staff.csrf} />
+                    <input type="hidden" name="action" value="manual_refund" />
+                    <input type="hidden" name="refund_id" value={r.refund_id} />
+                    <label class="text-xs">
+                      Provider reference
+                      <input
+                        name="reference"
+                        required
+                        minLength={3}
+                        maxLength={100}
+                        class={input}
+                      />
+                    </label>
+                    <button type="submit" class={btnPrimary}>Mark refunded</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </Table>
+          <div class="mb-6" />
+        </>
+      )}
 
       <h2 class="mb-2 text-lg font-bold">Reconciliation</h2>
       {data.status.length === 0

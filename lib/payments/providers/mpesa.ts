@@ -9,6 +9,7 @@
 // Refunds are not made here: Daraja's Reversal API needs an initiator with its own
 // credentials and answers asynchronously; Daraja documents no idempotency header, so a
 // reversal would be deduped by its TransactionID (the receipt number) if it is ever added.
+import { ManualRefundError } from "../provider.ts";
 import type {
   CreatedPayment,
   CreatePaymentInput,
@@ -157,7 +158,9 @@ export class MpesaProvider implements PaymentProvider {
 
   refund(): Promise<RefundResult> {
     return Promise.reject(
-      new Error("M-Pesa reversals go through the B2C/Reversal API with an initiator"),
+      new ManualRefundError(
+        "M-Pesa reversals need an initiator of their own; reverse it from the M-Pesa org portal",
+      ),
     );
   }
 

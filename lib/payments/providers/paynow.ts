@@ -7,6 +7,7 @@
 // "Cancelled" cancelled, "Failed"/"Disputed" failed. Amounts are decimal major units.
 // Paynow has no refund API (so no idempotency header either): refunds are done by the merchant
 // in the Paynow dashboard and confirmed by hand; the refund worker leaves them requested.
+import { ManualRefundError } from "../provider.ts";
 import type {
   CreatedPayment,
   CreatePaymentInput,
@@ -120,7 +121,9 @@ export class PaynowProvider implements PaymentProvider {
   }
 
   refund(): Promise<RefundResult> {
-    return Promise.reject(new Error("Paynow has no refund API; refund from the Paynow dashboard"));
+    return Promise.reject(
+      new ManualRefundError("Paynow has no refund API; refund from the Paynow dashboard"),
+    );
   }
 
   fetchSettlementReport(): Promise<SettlementLine[]> {
