@@ -129,4 +129,43 @@ end
 $$;
 comment on function api.order_ledger(uuid) is 'Finance: every ledger entry of an order. Roles with view_finance. Errors: PT403, PT404.';
 
-grant execute on function api.finance_summary(date, date, uuid), api.trial_balance(), api.order_ledger(uuid) to staff;
+-- FX rates are platform data (one table for every org), kept by platform admins, and used only
+-- by analytics.event_finance_reporting.
+create function api.set_fx_rate(rate_date date, from_currency text, to_currency text, rate numeric)
+returns jsonb
+language plpgsql volatile
+security definer
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  f text := upper(trim(set_fx_rate.from_currency));
+  t text := upper(trim(set_fx_rate.to_currency));
+  x core.fx_rates;
+begin
+  if not auth.is_platform_admin() then
+    raise exception 'Only platform admins keep FX rates (role %)', auth.role() using errcode = 'PT403';
+  end if;
+  if set_fx_rate.rate_date is null or set_fx_rate.rate_date > current_date + 1 then
+    raise exception 'Rate date % must be given and not in the future', set_fx_rate.rate_date using errcode = 'P0001';
+  end if;
+  if not exists (select from core.currencies c where c.code = f) or not exists (select from core.currencies c where c.code = t) then
+    raise exception 'Currencies "%" and "%" must both be known currencies', left(coalesce(set_fx_rate.from_currency, ''), 10),
+      left(coalesce(set_fx_rate.to_currency, ''), 10) using errcode = 'P0001';
+  end if;
+  if f = t then
+    raise exception 'An FX rate converts between two different currencies, not % to itself', f using errcode = 'P0001';
+  end if;
+  if set_fx_rate.rate is null or set_fx_rate.rate <= 0 or set_fx_rate.rate > 1e9 then
+    raise exception 'Rate % must be a positive number (1 % = rate %)', set_fx_rate.rate, f, t using errcode = 'P0001';
+  end if;
+  insert into core.fx_rates (rate_date, from_currency, to_currency, rate)
+  values (set_fx_rate.rate_date, f, t, set_fx_rate.rate)
+  on conflict on constraint fx_rates_pkey do update set rate = excluded.rate
+  returning * into x;
+  return to_jsonb(x);
+end
+$$;
+comment on function api.set_fx_rate(date, text, text, numeric) is 'Platform admins: sets the FX rate of a day (1 from_currency = rate to_currency), replacing that day''s rate. For reporting only (analytics.event_finance_reporting); the ledger never converts. Returns the rate. Errors: P0001 date, currency or rate, PT403.';
+
+grant execute on function api.finance_summary(date, date, uuid), api.trial_balance(), api.order_ledger(uuid),
+  api.set_fx_rate(date, text, text, numeric) to staff;

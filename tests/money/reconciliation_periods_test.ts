@@ -161,10 +161,25 @@ Deno.test("FX rates convert the reporting view only; the ledger keeps each curre
   const paid = await paidOrder(sql, s, "paystack", `fx_${run}`);
   const rate = 0.055;
   const today = new Date().toISOString().slice(0, 10);
-  await sql`insert into core.fx_rates (rate_date, from_currency, to_currency, rate)
-    values (${today}::date - 40, 'ZAR', ${org!.default_currency}, 0.05),
-           (${today}, 'ZAR', ${org!.default_currency}, ${rate})
-    on conflict (rate_date, from_currency, to_currency) do update set rate = excluded.rate`;
+  // rates are kept by platform admins (api.set_fx_rate), checked, refused to anyone else
+  const setRate = (role: string, day: string, from: string, value: number) =>
+    asRole(
+      s.org,
+      role,
+      (tx) => tx`select api.set_fx_rate(${day}::date, ${from}, ${org!.default_currency}, ${value})`,
+    );
+  await setRate(
+    "platform_admin",
+    new Date(Date.now() - 40 * 86400_000).toISOString().slice(0, 10),
+    "zar",
+    0.05,
+  );
+  await setRate("platform_admin", today, "ZAR", 0.0001); // replaced below, same day
+  await setRate("platform_admin", today, "ZAR", rate);
+  await assert.rejects(setRate("finance", today, "ZAR", 1), /Only platform admins keep FX rates/);
+  await assert.rejects(setRate("platform_admin", today, "ZAR", -1), /must be a positive number/);
+  await assert.rejects(setRate("platform_admin", today, "XYZ", 1), /must both be known currencies/);
+  await assert.rejects(setRate("platform_admin", "2999-01-01", "ZAR", 1), /not in the future/);
   const [report] = await sql`select currency, reporting_currency, fx_rate::float as fx_rate,
       gross_minor::int, gross_reporting_minor::int, net_payout_minor::int,
       net_payout_reporting_minor::int
