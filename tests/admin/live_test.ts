@@ -1,6 +1,7 @@
 // The live dashboard's SSE stream over real HTTP and real Postgres: a signed-in owner opens
 // /admin/events/<id>/live/stream, a sale is made through the API functions, and a `stats`
 // message with the higher ticket count arrives (NOTIFY -> LISTEN -> coalesce -> stats query).
+// A scan at a gate likewise (people inside, check-ins per gate per minute).
 // Also: the page renders, door staff (no view_orders) get no money, another org's event is 404.
 import assert from "node:assert/strict";
 import { closeDb } from "../../lib/db.ts";
@@ -9,6 +10,9 @@ import { stopLive } from "../../lib/live.ts";
 import { adminApp, DOOR, OWNER, signIn } from "./support.ts";
 import { demoEvent, markPaid, pendingOrder } from "./live_support.ts";
 import type { StreamMessage } from "../../lib/dashboard/types.ts";
+import { rpc } from "../../lib/rest/mod.ts";
+import { adminSql } from "../support/db.ts";
+import { pairDevice } from "../scan/fixture.ts";
 
 /** Reads SSE `stats` messages from a fetch response until `until` accepts one. */
 async function nextStats(
@@ -62,8 +66,9 @@ Deno.test({
         assert.match(html, /Open Stand/);
       });
 
+      let orderId = "";
       await t.step("a sale arrives on the stream within a second", async () => {
-        const orderId = await pendingOrder(event, 2);
+        orderId = await pendingOrder(event, 2);
         const res = await fetch(`${base}/admin/events/${event.id}/live/stream`, {
           headers: { cookie, accept: "text/event-stream" },
         });
@@ -85,6 +90,55 @@ Deno.test({
         assert.ok(ms < 1000, `update took ${ms.toFixed(0)} ms`);
         assert.ok(after.stats.revenue!.length >= 1);
         console.log(`sale -> SSE stats message: ${ms.toFixed(0)} ms`);
+        await reader.cancel();
+      });
+
+      await t.step("a scan at a gate arrives on the stream within a second", async () => {
+        const sql = await adminSql(1);
+        const gate = `Live ${crypto.randomUUID().slice(0, 6)}`;
+        let device;
+        let code: string;
+        try {
+          const gateId = await sql.begin(async (tx) => {
+            await tx`select set_config('request.jwt.claims', ${
+              JSON.stringify({ role: "platform_admin", org_id: event.orgId })
+            }, true)`;
+            const [row] = await tx`select api.save_gate(${event.id}, ${gate}) as id`;
+            return row!.id as string;
+          });
+          device = await pairDevice(
+            sql,
+            { orgId: event.orgId, eventId: event.id, gates: { [gate]: gateId } },
+            gate,
+            "live-test",
+          );
+          const [o] = await sql`select code from core.orders where id = ${orderId}`;
+          code = o!.code;
+        } finally {
+          await sql.end();
+        }
+        const res = await fetch(`${base}/admin/events/${event.id}/live/stream`, {
+          headers: { cookie, accept: "text/event-stream" },
+        });
+        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+        const buffer = { text: "" };
+        const first = await nextStats(reader, buffer, () => true);
+        const started = performance.now();
+        const r = await rpc<{ result: string }>("scan", {
+          scan_id: crypto.randomUUID(),
+          code,
+          direction: "in",
+        }, { claims: device.claims });
+        assert.equal(r.result, "admitted");
+        const after = await nextStats(reader, buffer, (m) => m.stats.scans > first.stats.scans);
+        const ms = performance.now() - started;
+        assert.ok(ms < 1000, `update took ${ms.toFixed(0)} ms`);
+        assert.ok(after.stats.inside > first.stats.inside, "people inside now");
+        assert.ok(
+          after.stats.checkins_per_gate_minute.some((c) => c.gate === gate && c.n >= 1),
+          "check-ins per gate per minute",
+        );
+        console.log(`scan -> SSE stats message: ${ms.toFixed(0)} ms`);
         await reader.cancel();
       });
 
