@@ -53,7 +53,8 @@ async function shown(who: string, path: string, labels: string[], password?: str
   const r = await s.get(path);
   assert.equal(r.status, 200, `${who} ${path}`);
   const html = await r.text();
-  return labels.filter((l) => html.includes(`>${l}</button>`) || html.includes(`>${l}</a>`));
+  const escape = (l: string) => l.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return labels.filter((l) => new RegExp(`>\\s*${escape(l)}\\s*</(button|a)>`).test(html));
 }
 
 const EVENT_ACTIONS = [
@@ -103,6 +104,26 @@ Deno.test({
     assert.deepEqual(await shown(email("read_only"), path, actions, PASSWORD), []);
     const promoter = await signIn(app, email("promoter"), PASSWORD);
     assert.equal((await promoter.get(path)).status, 403);
+  },
+});
+
+Deno.test({
+  name: "the orders list offers CSV export and the venues page its forms only to roles that may",
+  ...opts,
+  fn: async () => {
+    const exportCsv = ["Export CSV"];
+    assert.deepEqual(await shown(OWNER, "/admin/orders", exportCsv), exportCsv);
+    assert.deepEqual(
+      await shown(email("finance"), "/admin/orders", exportCsv, PASSWORD),
+      exportCsv,
+    );
+    assert.deepEqual(await shown(BOX_OFFICE, "/admin/orders", exportCsv), []);
+    assert.deepEqual(await shown(email("read_only"), "/admin/orders", exportCsv, PASSWORD), []);
+    const venueForms = ["Create venue", "Create layout", "Copy v1 to a draft"];
+    assert.deepEqual(await shown(OWNER, "/admin/venues", venueForms), venueForms);
+    for (const [who, password] of [[email("finance"), PASSWORD], [DOOR, undefined]] as const) {
+      assert.deepEqual(await shown(who, "/admin/venues", venueForms, password), [], who);
+    }
   },
 });
 
