@@ -128,6 +128,33 @@ Deno.test({
 });
 
 Deno.test({
+  name: "the CSV export of an event has one line per attendee of each order",
+  ...opts,
+  fn: async () => {
+    const s = await signIn(app, email("finance"), PASSWORD);
+    const r = await s.get(`/admin/orders/export?event=${event.id}`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-disposition") ?? "", /attachment; filename="?orders-/);
+    const lines = (await r.text()).replace(/^\uFEFF/, "").trimEnd().split("\r\n");
+    const header = lines[0]!.split(",");
+    const ours = lines.filter((l) => l.startsWith(`${order.code},`)).map((l) => l.split(","));
+    assert.equal(ours.length, 2, "two admissions, two lines");
+    const col = (name: string) => header.indexOf(name);
+    assert.deepEqual(ours.map((l) => l[col("attendee_name")]).sort(), [
+      "Phone Buyer",
+      "Second Guest",
+    ]);
+    for (const l of ours) {
+      assert.equal(l[col("status")], "paid");
+      // Stored as E.164; a leading + is quoted so spreadsheets do not read it as a formula.
+      assert.equal(l[col("buyer_phone")], `'+${phone.replace(/\D/g, "")}`);
+      assert.equal(l[col("ticket_type")], "Adult");
+      assert.equal(l[col("ticket_status")], "valid");
+    }
+  },
+});
+
+Deno.test({
   name: "door staff pair scanners on the check-in page but do not edit gates or lists",
   ...opts,
   fn: async () => {
