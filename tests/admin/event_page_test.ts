@@ -73,6 +73,79 @@ Deno.test({
 });
 
 Deno.test({
+  name: "prices: ticket type per zone, price change, quota, fees, price rule and group discount",
+  ...opts,
+  fn: async () => {
+    const sql = await adminSql(1);
+    let id: string;
+    try {
+      const [org] = await sql`select id from core.orgs where slug = 'harare-sports-events'`;
+      id = await sql.begin(async (tx) => {
+        await tx`select set_config('request.jwt.claims', ${
+          JSON.stringify({ role: "platform_admin", org_id: org!.id })
+        }, true)`;
+        const [v] = await tx`select v.id from core.layout_versions v
+          join core.layouts l on l.id = v.layout_id join core.venues x on x.id = l.venue_id
+          where x.name = 'National Sports Stadium' and v.status = 'published' limit 1`;
+        const [e] = await tx`select api.create_event(layout_version_id => ${v!.id},
+          name => ${`Price Night ${tag}`}, starts_at => now() + interval '25 days') as id`;
+        return e!.id as string;
+      });
+    } finally {
+      await sql.end();
+    }
+    const manager = await signIn(app, "rudo.chikwanha@hse.co.zw");
+    const path = `/admin/events/${id}`;
+    await manager.get(path);
+    const post = async (fields: Record<string, string> | [string, string][]) => {
+      const list = Array.isArray(fields) ? fields : Object.entries(fields);
+      return flash(await manager.post(path, [["_csrf", manager.csrf], ...list]));
+    };
+    const zones = ["VIP", "Covered Stand", "Ends", "Open Stand"];
+    let r = await post([
+      ["action", "ticket_type"],
+      ["name", "Adult"],
+      ["max_per_order", "6"],
+      ...zones.map((z, i) => [`price:${z}`, String(10 + i * 5)] as [string, string]),
+    ]);
+    assert.equal(r.ok, "Ticket type added", r.error!);
+    let html = await (await manager.get(path)).text();
+    const tt = /<option value="([0-9a-f-]{36})"[^>]*>Adult<\/option>/.exec(html)![1]!;
+    assert.match(plain(html), /Adult VIP: US\$10\.00 Covered Stand: US\$15\.00 Ends: US\$20\.00/);
+    r = await post({ action: "set_price", ticket_type_id: tt, zone: "Ends", price: "18.50" });
+    assert.equal(r.ok, "Price changed", r.error!);
+    r = await post({ action: "set_price", ticket_type_id: tt, zone: "Ends", price: "-1" });
+    assert.ok(r.error, "a negative price is refused with a message");
+    r = await post([
+      ["action", "quota"],
+      ["name", "Early adults"],
+      ["capacity", "250"],
+      ["ticket_type_ids", tt],
+    ]);
+    assert.equal(r.ok, "Quota created", r.error!);
+    r = await post({ action: "fees", per_ticket: "0.50", per_order: "1.00" });
+    assert.equal(r.ok, "Fees saved", r.error!);
+    r = await post({
+      action: "rule",
+      name: "Late surge",
+      adjust_percent: "10",
+      sold_percent: "80",
+    });
+    assert.equal(r.ok, "Price rule added", r.error!);
+    r = await post({ action: "group", min_quantity: "8", percent: "5" });
+    assert.equal(r.ok, "Group discount added", r.error!);
+    r = await post({ action: "group", min_quantity: "1", percent: "500" });
+    assert.ok(r.error, "a 500 % group discount is refused with a message");
+    html = plain(await (await manager.get(path)).text());
+    assert.match(html, /Ends: US\$18\.50/);
+    assert.match(html, /Early adults: 0 sold of 250 \(Adult\)/);
+    assert.match(html, /Booking fee: US\$0\.50 per ticket, US\$1\.00 per order/);
+    assert.match(html, /Late surge: \+ ?10 % once 80 % sold/);
+    assert.match(html, /Groups of 8\+: 5 % off/);
+  },
+});
+
+Deno.test({
   name: "promo codes: made one by one and in bulk, usage stats after a paid order, switched off",
   ...opts,
   fn: async () => {
