@@ -143,10 +143,12 @@ begin
   where (m.currencies is null or o.currency = any(m.currencies))
     and m.provider = any(coalesce(order_payment_options.configured, '{}') || array['sandbox'])
     and core.provider_enabled(o.org_id, m.provider)
+    -- M-Pesa's STK push takes whole shillings: not for a total with cents
+    and not (m.provider = 'mpesa' and o.total_minor % 100 <> 0)
   order by m.sort;
 end
 $$;
-comment on function api.order_payment_options(text, text, text[]) is 'The provider choices for retrying the payment of a pending order (code + access token), as api.checkout_payment_options without cash. Errors: P0001 malformed code, PT404.';
+comment on function api.order_payment_options(text, text, text[]) is 'The provider choices for retrying the payment of a pending order (code + access token), as api.checkout_payment_options without cash, and without M-Pesa for a total with cents (its STK push takes whole shillings). Errors: P0001 malformed code, PT404.';
 
 grant execute on function core.provider_enabled(uuid, text) to anon, buyer, staff;
 grant execute on function api.checkout_payment_options(text, text[]), api.order_payment_options(text, text, text[])

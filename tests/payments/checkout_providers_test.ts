@@ -166,6 +166,33 @@ Deno.test("M-Pesa: an STK push to the buyer's phone, then the 'check your phone'
   });
 });
 
+Deno.test("M-Pesa takes whole shillings: a total with cents is not pushed, and not offered again", async () => {
+  providerEnv();
+  const cents = await shop(sql, "KES", "Mombasa Cents");
+  await enable(cents, ["mpesa"]);
+  const { t } = one(
+    await sql.begin(async (tx) => {
+      await actAs(tx, cents.org);
+      return await tx`select api.create_ticket_type(event_id => ${cents.event}, name => 'Half',
+        price_minor => 2550) as t`;
+    }),
+  );
+  const pushes = () =>
+    fake.requests.filter((r) => r.path === "/mpesa/stkpush/v1/processrequest").length;
+  const before = pushes();
+  const c = await atCheckout({ ...cents, ticketType: t });
+  assert.ok(c.choices.includes("mpesa:mobile_money"), "the total is not known before the order");
+  const started = await pay(c, { method: "mpesa:mobile_money", phone: "+254 712 345 678" });
+  assert.equal(started.status, 303);
+  assert.match(started.location!, /\/checkout\/return\?.*start=failed/);
+  assert.equal(pushes(), before, "no STK push for KES 25.50 (it would have taken KES 26)");
+  const back = new URL(started.location!, server.origin);
+  const page = await (await c.buyer.get(`${back.pathname}${back.search}`)).text();
+  const again = [...page.matchAll(/name="method" value="([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(again.length > 0, "other ways to pay are offered");
+  assert.ok(!again.includes("mpesa:mobile_money"), `M-Pesa is not offered again: ${again}`);
+});
+
 Deno.test("Stripe, Paystack, Flutterwave: the attempt is recorded and the buyer goes to the hosted page", async () => {
   providerEnv();
   const s = await atCheckout(kes);

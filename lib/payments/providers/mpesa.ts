@@ -74,6 +74,13 @@ export class MpesaProvider implements PaymentProvider {
 
   async createPayment(input: CreatePaymentInput): Promise<CreatedPayment> {
     if (input.currency !== "KES") throw new Error(`M-Pesa takes KES, not ${input.currency}`);
+    // Daraja's Amount is whole shillings: rounding up would take more than the order and the
+    // payment would then not match it (refunded in full); such an order pays another way
+    if (input.amountMinor % 100 !== 0) {
+      throw new Error(
+        `M-Pesa takes whole shillings; KES ${(input.amountMinor / 100).toFixed(2)} has cents`,
+      );
+    }
     const ts = new Date().toISOString().replace(/[-:TZ.]/g, "").slice(0, 14);
     const url = new URL(input.notifyUrl);
     url.searchParams.set("token", this.#o.callbackToken);
@@ -88,7 +95,7 @@ export class MpesaProvider implements PaymentProvider {
         Password: btoa(`${this.#o.shortcode}${this.#o.passkey}${ts}`),
         Timestamp: ts,
         TransactionType: "CustomerPayBillOnline",
-        Amount: Math.ceil(input.amountMinor / 100),
+        Amount: input.amountMinor / 100,
         PartyA: (input.buyerPhone ?? "").replace(/^\+/, ""),
         PartyB: this.#o.shortcode,
         PhoneNumber: (input.buyerPhone ?? "").replace(/^\+/, ""),
