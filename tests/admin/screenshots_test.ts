@@ -1,8 +1,9 @@
 // The admin pages in Debian's chromium at laptop (1366×768) and tablet (768×1024, 1024×768)
 // sizes over the demo data with a few sales: events list, an event, its live dashboard,
-// orders, an order, check-in setup and the designer with the 60,000-seat stadium. Each page
-// is saved to tests/screenshots/sizes-<page>-<size>.png (gitignored) to be looked at, and
-// must not scroll sideways as a whole: wide tables scroll inside their own box.
+// orders, an order, check-in setup and the designer with the 60,000-seat stadium (and the
+// venues, team and audit pages). Each page is saved to tests/screenshots/sizes-<page>-<size>.png
+// (gitignored) to be looked at, and must not scroll sideways as a whole: wide tables scroll
+// inside their own box.
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
 import { closeKv } from "../../lib/admin_session.ts";
@@ -74,6 +75,10 @@ Deno.test({
         ["order", `/admin/orders/${orderId}`],
         ["check-in", `/admin/events/${event.id}/check-in`],
         ["designer", `/admin/venues/${stadium!.venue_id}/layouts/${stadium!.version_id}`],
+        // and the other admin pages with tables, for the sideways-scroll check
+        ["venues", "/admin/venues"],
+        ["team", "/admin/team"],
+        ["audit", "/admin/audit"],
       ];
 
       const context = await browser.newContext({ viewport: SIZES[0]! });
