@@ -74,9 +74,24 @@ export function startFakeProviders(): FakeProviders {
             currency: form.get("line_items[0][price_data][currency]"),
           });
         }
+        const session = /^\/v1\/checkout\/sessions\/(cs_[^/]+)$/.exec(path);
+        if (req.method === "GET" && session) {
+          // a paid session names the PaymentIntent Stripe made for it
+          const id = decodeURIComponent(session[1]!);
+          return json({
+            id,
+            object: "checkout.session",
+            payment_status: "paid",
+            payment_intent: `pi_for_${id}`,
+          });
+        }
         if (req.method === "POST" && path === "/v1/refunds") {
           const key = req.headers.get("idempotency-key");
           if (key && byKey.has(`stripe:${key}`)) return byKey.get(`stripe:${key}`)!.clone();
+          const target = form.get("payment_intent") ?? "";
+          if (!target.startsWith("pi_")) {
+            return json({ error: { message: `No such payment_intent: '${target}'` } }, 400);
+          }
           const r: FakeRefund = {
             id: next("re_"),
             status: refundStatus.value,

@@ -105,6 +105,23 @@ Deno.test("stripe: a retried submission sends the same Idempotency-Key and refun
   assert.equal(fake.requests.length, calls);
 });
 
+Deno.test("stripe: a payment made through a Checkout Session is refunded on its PaymentIntent", async () => {
+  providerEnv();
+  const s = await shop(sql, "USD", "Stripe Session Refunds");
+  // the intent id we keep is the session's: it had no PaymentIntent when it was created
+  const session = `cs_test_${crypto.randomUUID().replaceAll("-", "")}`;
+  const { orderId } = await paidOrder(sql, s, "stripe", session);
+  const refundId = await requestRefund(sql, s, orderId, 500);
+  assert.equal(await submitRefund(refundId, context, options), "pending");
+  const calls = fake.requests.filter((r) => r.provider === "stripe").slice(-2);
+  assert.deepEqual(calls.map((r) => `${r.method} ${r.path}`), [
+    `GET /v1/checkout/sessions/${session}`,
+    "POST /v1/refunds",
+  ]);
+  assert.equal(new URLSearchParams(calls[1]!.body).get("payment_intent"), `pi_for_${session}`);
+  assert.equal((await refundRow(refundId)).provider_status, "pending");
+});
+
 Deno.test("stripe refund webhooks: applied once, replays and late 'pending' change nothing", async () => {
   providerEnv();
   const s = await shop(sql, "USD", "Stripe Webhooks");

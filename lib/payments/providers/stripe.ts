@@ -180,9 +180,32 @@ export class StripeProvider implements PaymentProvider {
     };
   }
 
+  /**
+   * The PaymentIntent to refund: our intent id is the Checkout Session's id when the session
+   * had no PaymentIntent yet at creation (Stripe makes it when the buyer pays), and
+   * POST /v1/refunds takes only a PaymentIntent (or charge); the session names it once paid
+   * (GET /v1/checkout/sessions/<id>, payment_intent).
+   */
+  async #paymentIntentOf(intentId: string): Promise<string> {
+    if (!intentId.startsWith("cs_")) return intentId;
+    const res = await this.#fetch(
+      `${this.#base}/v1/checkout/sessions/${encodeURIComponent(intentId)}`,
+      { headers: { authorization: `Bearer ${this.#key}` } },
+    );
+    const session = await res.json() as { payment_intent?: unknown; error?: { message?: string } };
+    if (!res.ok) {
+      throw new Error(`Stripe session ${intentId}: ${session.error?.message ?? res.status}`);
+    }
+    const pi = typeof session.payment_intent === "string"
+      ? session.payment_intent
+      : (session.payment_intent as { id?: unknown } | null)?.id;
+    if (typeof pi !== "string") throw new Error(`Stripe session ${intentId} has no payment`);
+    return pi;
+  }
+
   async refund(input: RefundInput): Promise<RefundResult> {
     const r = await this.#post("/v1/refunds", {
-      payment_intent: input.intentId,
+      payment_intent: await this.#paymentIntentOf(input.intentId),
       amount: String(input.amountMinor),
       "metadata[reason]": input.reason,
       "metadata[mutambo_refund]": input.idempotencyKey,
