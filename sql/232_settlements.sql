@@ -7,7 +7,8 @@
 -- settled_at, payout_id}); api.import_settlement stores them once per file (sha256) and
 -- matches them. Matching (also run daily by pg_cron, settlements__match, which tries the
 -- unknown_payment exceptions again):
---   payment    -> the payment with that intent id (or order code); gross and currency must equal
+--   payment    -> the payment with that intent id (or order code, or for a Stripe Checkout
+--                 Session the PaymentIntent its event named); gross and currency must equal
 --                 the payment's; its fee is posted (Dr provider_fees, Cr clearing)
 --   refund     -> the refund with that provider refund id (or the payment's intent)
 --   chargeback -> posted against the order once per (provider, reference)
@@ -59,6 +60,10 @@ create table core.settlement_lines (
 create index settlement_lines_pending_idx on core.settlement_lines (org_id) where status = 'pending';
 create index settlement_lines_payment_idx on core.settlement_lines (payment_id);
 create index settlement_lines_org_idx on core.settlement_lines (org_id, settled_at);
+-- the PaymentIntent a Stripe Checkout Session's event names, for matching settlement lines
+create index payment_events_payment_intent_idx on core.payment_events
+  (provider, (payload -> 'data' -> 'object' ->> 'payment_intent'))
+  where payload -> 'data' -> 'object' ->> 'payment_intent' is not null;
 
 select core.enable_tenant_rls('core.settlement_imports');
 select core.enable_tenant_rls('core.settlement_lines');
@@ -87,7 +92,13 @@ begin
       select x.* into p from core.payments x
       where x.org_id = l.org_id and x.provider = l.provider and x.status in ('succeeded', 'refund_required', 'refunded')
         and (x.intent_id = l.intent_id or x.intent_id = l.reference
-             or x.order_id = (select id from core.orders where code = core.normalize_order_code(l.reference)))
+             or x.order_id = (select id from core.orders where code = core.normalize_order_code(l.reference))
+             -- a Stripe Checkout Session (our intent id) settles under the PaymentIntent its
+             -- verified checkout.session.completed event named
+             or x.id = (select e.payment_id from core.payment_events e
+                        where e.provider = l.provider and l.intent_id is not null
+                          and e.payload -> 'data' -> 'object' ->> 'payment_intent' = l.intent_id
+                        limit 1))
       order by (x.intent_id = coalesce(l.intent_id, l.reference)) desc limit 1;
       if p.id is null then
         exc := 'unknown_payment'; why := format('No %s payment matches %s', l.provider, coalesce(l.intent_id, l.reference));

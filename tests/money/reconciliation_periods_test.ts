@@ -221,6 +221,53 @@ Deno.test("FX rates convert the reporting view only; the ledger keeps each curre
   assert.deepEqual([...sums], [["ZAR", 0]]);
 });
 
+Deno.test("a Stripe Checkout Session payment settles under the PaymentIntent its event named", async () => {
+  const s = await shop(sql, "USD", "Stripe Sessions");
+  const run = crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+  const session = `cs_test_${run}`;
+  const pi = `pi_${run}`;
+  const total = await sql.begin(async (tx) => {
+    await actAs(tx, s.org);
+    const token = one(
+      await tx`select api.hold_tickets(event_id => ${s.event},
+        items => ${tx.json([{ ticket_type_id: s.ticketType, quantity: 1 }])},
+        session_id => ${`ss-${run}`}) ->> 'token' as h`,
+    ).h;
+    const { id } = one(
+      await tx`select api.create_order(hold_token => ${token}, buyer_email => 'ss@example.com') ->> 'id' as id`,
+    );
+    const o = one(await tx`select total_minor::int as total from core.orders where id = ${id}`);
+    await tx`select api.record_payment_attempt(${id}, 'stripe', ${session}, ${o.total}, 'USD')`;
+    // the verified checkout.session.completed event, as the adapter passes it on
+    const event = {
+      id: `evt_${run}`,
+      type: "checkout.session.completed",
+      data: { object: { id: session, payment_intent: pi, payment_status: "paid" } },
+    };
+    await tx`select api.apply_payment_event('stripe', ${event.id}, ${session}, 'succeeded',
+      ${o.total}, 'USD', null, ${tx.json(event)})`;
+    return o.total as number;
+  });
+  const lines = [{
+    type: "payment",
+    reference: pi,
+    intent_id: pi,
+    gross_minor: total,
+    fee_minor: 88,
+    currency: "USD",
+    settled_at: "2026-05-04T00:00:00Z",
+  }];
+  const [{ r }] = await asRole(
+    s.org,
+    "finance",
+    (tx) =>
+      tx`select api.import_settlement('stripe', 'payouts.csv', ${
+        "cd".repeat(20) + run.padEnd(24, "0")
+      }, ${tx.json(lines)}) as r`,
+  ) as [{ r: { matched: number; exceptions: number } }];
+  assert.deepEqual({ matched: r.matched, exceptions: r.exceptions }, { matched: 1, exceptions: 0 });
+});
+
 Deno.test({
   name: "close",
   fn: async () => {
