@@ -1,8 +1,7 @@
 // Banner uploads: at most 2 MB, JPEG, PNG or WebP recognised by their magic bytes (the
 // browser's content type and the file name are not trusted), width and height read from
-// the file's own header. No npm image library resizes in Deno without native downloads, so
-// the original is stored (content-addressed, under .data/uploads/) and pages show it with
-// its width/height attributes and CSS scaling.
+// the file's own header. Stored content-addressed under .data/uploads/; banners are first
+// scaled down and re-encoded as WebP by lib/admin/banner.ts.
 import { projectRoot } from "./config.ts";
 
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;

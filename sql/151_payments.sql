@@ -330,7 +330,7 @@ begin
     if p.status in ('succeeded', 'refund_required', 'refunded') then
       outcome := 'unchanged'; -- another success event for money already accounted for
     elsif apply_payment_event.amount_minor is not null and (apply_payment_event.amount_minor <> p.amount_minor
-       or upper(apply_payment_event.currency) is distinct from p.currency) then
+       or upper(coalesce(apply_payment_event.currency, p.currency)) is distinct from p.currency) then
       update core.payments set status = 'refund_required',
         failure_reason = format('Received %s %s but the attempt was for %s', apply_payment_event.amount_minor,
                                 upper(coalesce(apply_payment_event.currency, p.currency)), core.money_text(p.amount_minor, p.currency)),

@@ -2,11 +2,8 @@
 // scaled down to at most BANNER_MAX_WIDTH × BANNER_MAX_HEIGHT keeping its proportions, and
 // encoded as WebP. Pure JavaScript and WebAssembly from npm (imagescript decodes JPEG and PNG
 // and encodes WebP; @jsquash/webp decodes WebP), so nothing native is downloaded.
-// deno.json's import map is shared with other work in progress; these two are only used here.
-// deno-lint-ignore no-import-prefix
-import { Image } from "npm:imagescript@1.3.1";
-// deno-lint-ignore no-import-prefix
-import decodeWebp from "npm:@jsquash/webp@1.5.0/decode.js";
+import { Image } from "imagescript";
+import decodeWebp from "@jsquash/webp/decode";
 import type { ImageInfo } from "../uploads.ts";
 
 export const BANNER_MAX_WIDTH = 1600;

@@ -3,8 +3,7 @@
 // is small enough keeps its size; too small, not an image, and a role that may not edit the
 // event are refused with a message.
 import assert from "node:assert/strict";
-// deno-lint-ignore no-import-prefix
-import { Image } from "npm:imagescript@1.3.1";
+import { Image } from "imagescript";
 import { closeDb } from "../../lib/db.ts";
 import { closeKv } from "../../lib/admin_session.ts";
 import { inspectImage } from "../../lib/uploads.ts";

@@ -4,7 +4,7 @@
 -- settlement import with each exception kind; finance reads and cross-org refusal.
 begin;
 \ir _fixture.sql
-select plan(45);
+select plan(46);
 
 insert into test_support.actors values ('finance_a', 'finance', :'org_a', gen_random_uuid());
 
@@ -154,6 +154,18 @@ select ok(test_support.q('finance_a', 'select * from api.reconciliation_exceptio
   and test_support.q('finance_a', 'select kind from api.reconciliation_exceptions()') @> '[{"kind": "missing"}]'::jsonb,
   'a settled-nowhere payment older than three days is missing');
 select is(test_support.q('owner_b', 'select * from api.reconciliation_status()'), '[]'::jsonb, 'org B sees none of it');
+
+-- a provider event with the amount but no currency (Paynow's status updates) is in the attempt's currency
+select test_support.v('buyer', format('select api.hold_seats(event_id => %L, seat_ids => %L, session_id => %L)',
+  (select id from core.events where name = 'Test Match' and org_id = :'org_a'),
+  test_support.seats(:'stand', array['E1']), 'sess-ledger-nocur')) ->> 'token' as tok_nc \gset
+select (test_support.v('buyer', format('select api.create_order(hold_token => %L, buyer_email => %L)', :'tok_nc',
+  'ledger@example.com')) ->> 'id') as o_nc \gset
+select test_support.run('admin', format('select api.record_payment_attempt(%L, %L, %L, %s, %L)', :'o_nc', 'paynow',
+  'pi_nocur', (select total_minor from core.orders where id = :'o_nc'), (select currency from core.orders where id = :'o_nc')));
+select is(test_support.v('admin', format('select api.apply_payment_event(%L, %L, %L, %L, %s)', 'paynow', 'evt_nocur', 'pi_nocur',
+  'succeeded', (select total_minor from core.orders where id = :'o_nc'))) ->> 'outcome', 'paid',
+  'the full amount without a currency pays the order (not a mismatch to refund)');
 
 select * from finish();
 rollback;
