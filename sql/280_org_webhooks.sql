@@ -274,6 +274,30 @@ end
 $$;
 comment on function api.webhook_endpoints() is 'The caller''s org''s webhook endpoints, active first: {id, url, events, active, secret_hint (last 4 characters only), created_at, disabled_at, last_attempt_at, last_status_code}. Needs manage_integrations. Errors: PT403.';
 
+-- The caller's org's endpoint `endpoint_id` (any org's for a platform admin without one),
+-- locked for update when asked, or PT404: what every endpoint action starts with.
+create function core.caller_webhook_endpoint(endpoint_id uuid, lock boolean) returns core.webhook_endpoints
+language plpgsql volatile
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  e core.webhook_endpoints;
+begin
+  if lock then
+    select * into e from core.webhook_endpoints x
+    where x.id = endpoint_id and (x.org_id = auth.org_id() or (auth.org_id() is null and auth.is_platform_admin()))
+    for update;
+  else
+    select * into e from core.webhook_endpoints x
+    where x.id = endpoint_id and (x.org_id = auth.org_id() or (auth.org_id() is null and auth.is_platform_admin()));
+  end if;
+  if not found then
+    raise exception 'Webhook endpoint % not found', coalesce(endpoint_id::text, 'null') using errcode = 'PT404';
+  end if;
+  return e;
+end
+$$;
+
 create function api.disable_webhook_endpoint(id uuid) returns jsonb
 language plpgsql volatile
 security definer
@@ -283,12 +307,7 @@ declare
   e core.webhook_endpoints;
 begin
   perform core.require_permission('manage_integrations');
-  select * into e from core.webhook_endpoints x
-  where x.id = disable_webhook_endpoint.id and (x.org_id = auth.org_id() or (auth.org_id() is null and auth.is_platform_admin()))
-  for update;
-  if not found then
-    raise exception 'Webhook endpoint % not found', coalesce(disable_webhook_endpoint.id::text, 'null') using errcode = 'PT404';
-  end if;
+  e := core.caller_webhook_endpoint(disable_webhook_endpoint.id, true);
   if e.active then
     update core.webhook_endpoints x set active = false, disabled_at = now() where x.id = e.id returning * into e;
     perform core.audit(e.org_id, 'webhook_endpoint.disabled', 'webhook_endpoint', e.id::text,
@@ -308,10 +327,7 @@ set search_path = pg_catalog, core, pg_temp
 as $$
 begin
   perform core.require_permission('manage_integrations');
-  if not exists (select from core.webhook_endpoints x where x.id = webhook_deliveries.endpoint_id
-                 and (x.org_id = auth.org_id() or (auth.org_id() is null and auth.is_platform_admin()))) then
-    raise exception 'Webhook endpoint % not found', coalesce(webhook_deliveries.endpoint_id::text, 'null') using errcode = 'PT404';
-  end if;
+  perform core.caller_webhook_endpoint(webhook_deliveries.endpoint_id, false);
   return query
   select d.id, d.outbox_id, d.event_id, d.event_type, d.attempt, d.status_code, d.duration_ms, d.error, d.at
   from core.webhook_deliveries d where d.endpoint_id = webhook_deliveries.endpoint_id
@@ -330,12 +346,7 @@ declare
   e core.webhook_endpoints;
 begin
   perform core.require_permission('manage_integrations');
-  select * into e from core.webhook_endpoints x
-  where x.id = rotate_webhook_secret.id and (x.org_id = auth.org_id() or (auth.org_id() is null and auth.is_platform_admin()))
-  for update;
-  if not found then
-    raise exception 'Webhook endpoint % not found', coalesce(rotate_webhook_secret.id::text, 'null') using errcode = 'PT404';
-  end if;
+  e := core.caller_webhook_endpoint(rotate_webhook_secret.id, true);
   update core.webhook_endpoints x set secret = 'whsec_' || encode(public.gen_random_bytes(32), 'hex')
   where x.id = e.id returning * into e;
   perform core.audit(e.org_id, 'webhook_endpoint.secret_rotated', 'webhook_endpoint', e.id::text,
@@ -356,11 +367,7 @@ declare
   outbox_id bigint;
 begin
   perform core.require_permission('manage_integrations');
-  select * into e from core.webhook_endpoints x
-  where x.id = send_test_webhook.id and (x.org_id = auth.org_id() or (auth.org_id() is null and auth.is_platform_admin()));
-  if not found then
-    raise exception 'Webhook endpoint % not found', coalesce(send_test_webhook.id::text, 'null') using errcode = 'PT404';
-  end if;
+  e := core.caller_webhook_endpoint(send_test_webhook.id, false);
   if not e.active then
     raise exception 'Webhook endpoint % is disabled; add it again to send to it', e.url using errcode = 'PT409';
   end if;
