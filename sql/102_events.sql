@@ -215,6 +215,15 @@ begin
   from sm, generate_series(1, sm.capacity) g
   where sm.kind = 'standing';
   get diagnostics n = row_count;
+  -- A stadium's worth of new places changes what the planner should expect of event_seats
+  -- (on a new database: from nothing to 60,000 rows). The hold functions cache their plans
+  -- per connection for the whole sale, so without fresh statistics the first sale ran on
+  -- plans made for an empty table until autovacuum caught up: 55 tickets/s and 34 ms of
+  -- Postgres CPU per ticket against 290/s and 5 ms (bench/flash_sale.ts --fresh, K=8, 60 s).
+  -- ANALYZE samples a fixed number of rows (~0.2 s) and sees this transaction's own rows.
+  if n >= 1000 then
+    analyze core.event_seats;
+  end if;
   return n;
 end
 $$;
