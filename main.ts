@@ -3,6 +3,7 @@ import { createApp } from "./lib/fresh/mod.ts";
 import { projectRoot, serverPort } from "./lib/config.ts";
 import { closeDb } from "./lib/db.ts";
 import { startWorkers } from "./workers/mod.ts";
+import { withCompression } from "./lib/compress.ts";
 
 const app = await createApp({ root: projectRoot });
 const port = serverPort();
@@ -11,7 +12,7 @@ try {
   server = Deno.serve({
     port,
     onListen: ({ port }) => console.log(`Mutambo is running on http://localhost:${port}`),
-  }, app.handler);
+  }, withCompression(app.handler));
 } catch (error) {
   if (error instanceof Deno.errors.AddrInUse) {
     console.error(
