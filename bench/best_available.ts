@@ -22,7 +22,8 @@ const opt = (name: string) => {
 const dbName = opt("--db") ?? "mutambo_bench_ba";
 const calls = Number(opt("--calls") ?? 200);
 const url = adminDatabaseUrl(dbName);
-const EVENT_SLUG = "dynamos-vs-highlanders-2026-11-30";
+// The demo's dates are relative to the day it is loaded, and so are its slugs.
+const EVENT_SLUG_PREFIX = "dynamos-vs-highlanders-";
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -122,7 +123,8 @@ async function throughput(ev: string, section: string, workers: number) {
 await demoDatabase(dbName, args.includes("--fresh"));
 const admin = postgres(url, { max: 2, onnotice: () => {} });
 try {
-  const [e] = await admin`select id from core.events where slug = ${EVENT_SLUG}`;
+  const [e] = await admin`select id from core.events where slug like ${EVENT_SLUG_PREFIX + "%"}
+    order by starts_at limit 1`;
   const ev = e!.id as string;
   const [cs] =
     await admin`select id, capacity from core.event_sections where event_id = ${ev} and name = 'Covered Stand'`;
