@@ -136,6 +136,57 @@ end
 $$;
 comment on function api.event_by_slug(text) is 'One public event by its URL slug: details, venue, other dates of the series, and visible ticket types with prices per zone (minor units). Errors: PT404 unknown or not public.';
 
+-- What the availability reads share: an event or seated section the caller may see (public,
+-- or of the caller's org) or a 404, and the seat map's one-character-per-seat status string.
+create function core.readable_event(event_id uuid) returns core.events
+language plpgsql stable
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  e core.events;
+begin
+  select * into e from core.events where id = readable_event.event_id;
+  if not found or not (core.is_public_event(e) or core.can_read_org(e.org_id)) then
+    raise exception 'Event % not found', coalesce(readable_event.event_id::text, 'null') using errcode = 'PT404';
+  end if;
+  return e;
+end
+$$;
+
+create function core.readable_seated_section(section_id uuid) returns core.event_sections
+language plpgsql stable
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  s core.event_sections;
+  e core.events;
+begin
+  select * into s from core.event_sections where id = readable_seated_section.section_id;
+  if found then
+    select * into e from core.events where id = s.event_id;
+  end if;
+  if s.id is null or not (core.is_public_event(e) or core.can_read_org(e.org_id)) then
+    raise exception 'Section % not found', coalesce(readable_seated_section.section_id::text, 'null') using errcode = 'PT404';
+  end if;
+  if s.kind <> 'seated' then
+    raise exception 'Section "%" is standing: it has no seats to show', s.name using errcode = 'PT422';
+  end if;
+  return s;
+end
+$$;
+
+-- One character per seat of the section, by row then position: s sold, b blocked, m held by
+-- hold `mine`, h held by anyone else (until held_until: lazy expiry), f free.
+create function core.seat_status_text(section_id uuid, mine uuid) returns text
+language sql stable
+set search_path = pg_catalog, core, pg_temp
+as $$
+  select string_agg(case when es.state = 'sold' then 's' when es.state = 'blocked' then 'b'
+                         when es.held_until > now() and es.hold_id = mine then 'm'
+                         when es.held_until > now() then 'h' else 'f' end, '' order by es.row_index, es.seat_index)
+  from core.event_seats es where es.event_section_id = seat_status_text.section_id
+$$;
+
 create function api.event_sections(event_id uuid)
 returns table (
   id uuid, name text, kind text, zone text, zone_color text, zone_rank int, capacity int, free int, held int,
@@ -146,12 +197,8 @@ security definer
 set search_path = pg_catalog, core, pg_temp
 as $$
 declare
-  e core.events;
+  e core.events := core.readable_event(event_sections.event_id);
 begin
-  select * into e from core.events where events.id = event_sections.event_id;
-  if not found or not (core.is_public_event(e) or core.can_read_org(e.org_id)) then
-    raise exception 'Event % not found', coalesce(event_sections.event_id::text, 'null') using errcode = 'PT404';
-  end if;
   return query
   select s.id, s.name, s.kind, z.name, z.color, z.rank, s.capacity,
          greatest(0, c.capacity - c.sold - c.blocked - h.held)::int, h.held,
@@ -182,21 +229,10 @@ security definer
 set search_path = pg_catalog, core, pg_temp
 as $$
 declare
-  s core.event_sections;
-  e core.events;
+  s core.event_sections := core.readable_seated_section(section_seats.event_section_id);
   mine uuid;
   result jsonb;
 begin
-  select * into s from core.event_sections where id = section_seats.event_section_id;
-  if found then
-    select * into e from core.events where id = s.event_id;
-  end if;
-  if s.id is null or not (core.is_public_event(e) or core.can_read_org(e.org_id)) then
-    raise exception 'Section % not found', coalesce(section_seats.event_section_id::text, 'null') using errcode = 'PT404';
-  end if;
-  if s.kind <> 'seated' then
-    raise exception 'Section "%" is standing: it has no seats to show', s.name using errcode = 'PT422';
-  end if;
   if section_seats.hold_token is not null then
     execute 'select id from core.holds where token = $1 and expires_at > now()' into mine using section_seats.hold_token;
   end if;
@@ -215,9 +251,7 @@ begin
     -- when no seat has one, so a 20,000-seat stand in one zone sends nothing extra
     'zones', case when bool_or(es.price_zone_id is not null)
                   then to_jsonb(array_agg(es.price_zone_id order by es.row_index, es.seat_index)) end,
-    'status', string_agg(case when es.state = 'sold' then 's' when es.state = 'blocked' then 'b'
-                              when es.held_until > now() and es.hold_id = mine then 'm'
-                              when es.held_until > now() then 'h' else 'f' end, '' order by es.row_index, es.seat_index))
+    'status', core.seat_status_text(s.id, mine))
   into result
   from core.event_seats es where es.event_section_id = s.id;
   return result;

@@ -14,12 +14,8 @@ security definer
 set search_path = pg_catalog, core, pg_temp
 as $$
 declare
-  e core.events;
+  e core.events := core.readable_event(event_outlines.event_id);
 begin
-  select * into e from core.events where events.id = event_outlines.event_id;
-  if not found or not (core.is_public_event(e) or core.can_read_org(e.org_id)) then
-    raise exception 'Event % not found', coalesce(event_outlines.event_id::text, 'null') using errcode = 'PT404';
-  end if;
   return query
   select s.id, s.kind,
          (select array_agg(p.v order by p.side, p.ord, p.axis)
@@ -61,23 +57,9 @@ security definer
 set search_path = pg_catalog, core, pg_temp
 as $$
 declare
-  s core.event_sections;
-  e core.events;
+  s core.event_sections := core.readable_seated_section(section_status.event_section_id);
 begin
-  select * into s from core.event_sections where id = section_status.event_section_id;
-  if found then
-    select * into e from core.events where id = s.event_id;
-  end if;
-  if s.id is null or not (core.is_public_event(e) or core.can_read_org(e.org_id)) then
-    raise exception 'Section % not found', coalesce(section_status.event_section_id::text, 'null') using errcode = 'PT404';
-  end if;
-  if s.kind <> 'seated' then
-    raise exception 'Section "%" is standing: it has no seats to show', s.name using errcode = 'PT422';
-  end if;
-  return jsonb_build_object('section_id', s.id, 'at', now(), 'status',
-    (select string_agg(case when es.state = 'sold' then 's' when es.state = 'blocked' then 'b'
-                            when es.held_until > now() then 'h' else 'f' end, '' order by es.row_index, es.seat_index)
-     from core.event_seats es where es.event_section_id = s.id));
+  return jsonb_build_object('section_id', s.id, 'at', now(), 'status', core.seat_status_text(s.id, null));
 end
 $$;
 comment on function api.section_status(uuid) is 'The seat statuses of one seated section as a string with one character per seat, in api.section_seats order: f free, h held, s sold, b blocked. {section_id, at, status}. Errors: PT404, PT422 standing section.';
