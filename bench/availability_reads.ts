@@ -80,6 +80,7 @@ const reads: [string, string, unknown][] = [
   ["seat map, 10,000 seats", "section_seats", { event_section_id: stand!.id }],
   ["seat statuses, 10,000 seats", "section_status", { event_section_id: stand!.id }],
   ["own hold", "get_hold", { hold_token: hold.token, session_id: session }],
+  ["venue outlines, 60,000 places", "event_outlines", { event_id: ev!.id }],
 ];
 
 const pct = (xs: number[], p: number) => {

@@ -34,6 +34,9 @@ export function compressed(req: Request, res: Response): Response {
   const headers = new Headers(res.headers);
   headers.set("content-encoding", "gzip");
   headers.delete("content-length");
+  // another representation of the same content: its validator can only be weak
+  const etag = headers.get("etag");
+  if (etag && !etag.startsWith("W/")) headers.set("etag", `W/${etag}`);
   const vary = headers.get("vary");
   if (!vary?.toLowerCase().split(/\s*,\s*/).includes("accept-encoding")) {
     headers.set("vary", vary ? `${vary}, Accept-Encoding` : "Accept-Encoding");

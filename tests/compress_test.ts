@@ -24,6 +24,8 @@ Deno.test("HTML is gzipped when the client accepts it, and comes back the same",
   assert.equal(res.headers.get("content-encoding"), "gzip");
   assert.equal(res.headers.get("vary"), "Accept-Encoding");
   assert.equal(res.headers.get("cache-control"), "private", "other headers kept");
+  const tagged = compressed(req("gzip"), page({ etag: '"abc"' }));
+  assert.equal(tagged.headers.get("etag"), 'W/"abc"', "the gzipped body's ETag is weak");
   const bytes = new Uint8Array(await res.clone().arrayBuffer());
   assert.ok(bytes.length < html.length / 5, `${bytes.length} bytes for ${html.length}`);
   assert.equal(await gunzip(res), html);

@@ -34,6 +34,16 @@ Deno.test("the seats come once and cacheable, without statuses; the statuses mat
   assert.equal(status, full.status);
 });
 
+Deno.test("buyers looking at a section within a second share one database answer", async () => {
+  await new Promise((r) => setTimeout(r, 1_100)); // nothing cached from the tests before
+  const read = async () => (await (await get(`/seatmap/${vip.id}/status`)).json()).at as string;
+  const [a, b, c] = await Promise.all([read(), read(), read()]);
+  assert.equal(a, b, "the same answer (api.section_status's 'at' is its transaction's time)");
+  assert.equal(b, c);
+  await new Promise((r) => setTimeout(r, 1_100));
+  assert.notEqual(await read(), a, "a second later, a new read");
+});
+
 Deno.test("a seat taken shows in the statuses within a second", async () => {
   await (await get(`/seatmap/${vip.id}/status`)).arrayBuffer(); // cached now
   const full = await rpc<{ ids: number[]; status: string }>("section_seats", {
