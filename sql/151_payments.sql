@@ -274,6 +274,19 @@ end
 $$;
 comment on function api.record_payment_attempt(uuid, text, text, bigint, text, text) is 'Payment service: records an attempt to pay a pending order through a provider intent (amount and currency must be the order''s). Idempotent per (provider, intent_id). Returns the payment. Errors: P0001, PT403 not the payment service, PT404, PT409 order not pending / intent of another order, PT410 order expired, PT422 amount differs.';
 
+-- A provider's event id (webhook or poll), as payment and refund events are keyed by it.
+create function core.check_provider_event_id(provider_event_id text) returns void
+language plpgsql immutable
+set search_path = pg_catalog, core, pg_temp
+as $$
+begin
+  if provider_event_id is null or length(provider_event_id) not between 3 and 200 then
+    raise exception 'Provider event id "%" must be 3 to 200 characters', left(coalesce(provider_event_id, ''), 40)
+      using errcode = 'P0001';
+  end if;
+end
+$$;
+
 create function api.apply_payment_event(provider text, provider_event_id text, intent_id text, type text,
                                         amount_minor bigint default null, currency text default null,
                                         reason text default null, payload jsonb default '{}')
@@ -293,10 +306,7 @@ begin
   if apply_payment_event.type is null or apply_payment_event.type not in ('succeeded', 'failed', 'cancelled') then
     raise exception 'Event type "%" must be succeeded, failed or cancelled', apply_payment_event.type using errcode = 'P0001';
   end if;
-  if apply_payment_event.provider_event_id is null or length(apply_payment_event.provider_event_id) not between 3 and 200 then
-    raise exception 'Provider event id "%" must be 3 to 200 characters', left(coalesce(apply_payment_event.provider_event_id, ''), 40)
-      using errcode = 'P0001';
-  end if;
+  perform core.check_provider_event_id(apply_payment_event.provider_event_id);
   select * into p from core.payments x
   where x.provider = apply_payment_event.provider and x.intent_id = apply_payment_event.intent_id for update;
   if not found then

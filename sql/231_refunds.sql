@@ -250,6 +250,25 @@ comment on function api.set_event_refund_inventory(uuid, text) is 'Sets what ref
 
 -- Decides a requested refund (the provider's answer, or finance recording a refund made by
 -- hand, sql/292): the checks of who may are the callers'.
+-- The refund `refund_id`, locked for its decision, or PT404; with own_org_only, only a refund
+-- of the caller's org (none without one).
+create function core.locked_refund(refund_id uuid, own_org_only boolean default false) returns core.refunds
+language plpgsql volatile
+set search_path = pg_catalog, core, pg_temp
+as $$
+declare
+  r core.refunds;
+begin
+  select * into r from core.refunds x
+  where x.id = locked_refund.refund_id and (not own_org_only or x.org_id = auth.org_id())
+  for update;
+  if not found then
+    raise exception 'Refund % not found', coalesce(locked_refund.refund_id::text, 'null') using errcode = 'PT404';
+  end if;
+  return r;
+end
+$$;
+
 create function core.decide_refund(refund_id uuid, status text, provider_refund_id text default null,
                                    reason text default null)
 returns jsonb
@@ -264,10 +283,7 @@ begin
   if decide_refund.status is null or decide_refund.status not in ('succeeded', 'failed') then
     raise exception 'Refund status "%" must be succeeded or failed', decide_refund.status using errcode = 'P0001';
   end if;
-  select * into r from core.refunds where id = decide_refund.refund_id for update;
-  if not found then
-    raise exception 'Refund % not found', coalesce(decide_refund.refund_id::text, 'null') using errcode = 'PT404';
-  end if;
+  r := core.locked_refund(decide_refund.refund_id);
   select * into o from core.orders where id = r.order_id for update;
   if r.status <> 'requested' then
     return to_jsonb(r) || jsonb_build_object('replay', true); -- once decided, a refund stays decided

@@ -59,10 +59,7 @@ begin
     raise exception 'Provider refund id "%" must be 1 to 200 characters', left(coalesce(record_refund_pending.provider_refund_id, ''), 40)
       using errcode = 'P0001';
   end if;
-  select * into r from core.refunds x where x.id = record_refund_pending.refund_id for update;
-  if not found then
-    raise exception 'Refund % not found', coalesce(record_refund_pending.refund_id::text, 'null') using errcode = 'PT404';
-  end if;
+  r := core.locked_refund(record_refund_pending.refund_id);
   if r.status <> 'requested' then
     return to_jsonb(r) || jsonb_build_object('replay', true); -- decided already (a webhook was faster)
   end if;
@@ -91,10 +88,7 @@ begin
   if apply_refund_event.status is null or apply_refund_event.status not in ('pending', 'succeeded', 'failed') then
     raise exception 'Refund status "%" must be pending, succeeded or failed', apply_refund_event.status using errcode = 'P0001';
   end if;
-  if apply_refund_event.provider_event_id is null or length(apply_refund_event.provider_event_id) not between 3 and 200 then
-    raise exception 'Provider event id "%" must be 3 to 200 characters', left(coalesce(apply_refund_event.provider_event_id, ''), 40)
-      using errcode = 'P0001';
-  end if;
+  perform core.check_provider_event_id(apply_refund_event.provider_event_id);
   -- the refund: by the provider's refund id, else (the event came before the worker recorded
   -- that id) the oldest open refund of that payment for that amount
   select * into r from core.refunds x

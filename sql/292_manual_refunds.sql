@@ -17,10 +17,7 @@ declare
   r core.refunds;
 begin
   perform core.require_payment_service();
-  select * into r from core.refunds where id = record_refund_manual.refund_id for update;
-  if not found then
-    raise exception 'Refund % not found', coalesce(record_refund_manual.refund_id::text, 'null') using errcode = 'PT404';
-  end if;
+  r := core.locked_refund(record_refund_manual.refund_id);
   if r.status = 'requested' and r.provider_status is distinct from 'manual' then
     update core.refunds set provider_status = 'manual',
       failure_reason = left(coalesce(record_refund_manual.reason, 'The provider has no refund API'), 300)
@@ -67,10 +64,7 @@ begin
   if ref is null or length(ref) not between 3 and 100 then
     raise exception 'Give the provider''s reference of the refund you made (3 to 100 characters)' using errcode = 'P0001';
   end if;
-  select * into r from core.refunds x where x.id = complete_manual_refund.refund_id and x.org_id = auth.org_id() for update;
-  if not found then
-    raise exception 'Refund % not found', coalesce(complete_manual_refund.refund_id::text, 'null') using errcode = 'PT404';
-  end if;
+  r := core.locked_refund(complete_manual_refund.refund_id, own_org_only => true);
   if r.status <> 'requested' then
     raise exception 'Refund of order % is already %', (select code from core.orders where id = r.order_id), r.status
       using errcode = 'PT409';
