@@ -9,7 +9,7 @@ import { closeKv } from "../../lib/admin_session.ts";
 import { rpc } from "../../lib/rest/mod.ts";
 import { projectRoot } from "../../lib/config.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, type Page } from "../support/browser.ts";
-import { adminApp, DEMO_PASSWORD, OWNER } from "./support.ts";
+import { adminApp, submitLogin } from "./support.ts";
 
 const app = await adminApp();
 const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler);
@@ -46,10 +46,7 @@ await rpc("create_order", {
 async function signIn(page: Page) {
   await page.goto(`${base}/admin/events`);
   await page.waitForURL(/\/admin\/login\?next=/);
-  await page.getByLabel("Email").fill(OWNER);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${base}/admin/events`);
+  await submitLogin(page, `${base}/admin/events`);
 }
 
 Deno.test({

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { projectRoot } from "../../lib/config.ts";
 import { launchBrowser } from "../support/browser.ts";
-import { adminApp, DEMO_PASSWORD, OWNER } from "./support.ts";
+import { adminApp, submitLogin } from "./support.ts";
 
 const app = await adminApp();
 const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler);
@@ -22,10 +22,7 @@ Deno.test({
     try {
       const page = await browser.newPage();
       await page.goto(`${base}/admin/login?next=/admin/venues`);
-      await page.getByLabel("Email").fill(OWNER);
-      await page.getByLabel("Password").fill(DEMO_PASSWORD);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${base}/admin/venues`);
+      await submitLogin(page, `${base}/admin/venues`);
 
       const name = `Browser Hall ${crypto.randomUUID().slice(0, 6)}`;
       await page.getByLabel("Venue name").fill(name);

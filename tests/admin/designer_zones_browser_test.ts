@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { projectRoot } from "../../lib/config.ts";
 import { launchBrowser, type Page } from "../support/browser.ts";
 import { adminSql } from "../support/db.ts";
-import { adminApp, DEMO_PASSWORD, OWNER } from "./support.ts";
+import { adminApp, submitLogin } from "./support.ts";
 
 const app = await adminApp();
 const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler);
@@ -57,10 +57,7 @@ Deno.test({
     try {
       const page = await browser.newPage();
       await page.goto(`${base}/admin/login?next=/admin/venues`);
-      await page.getByLabel("Email").fill(OWNER);
-      await page.getByLabel("Password").fill(DEMO_PASSWORD);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${base}/admin/venues`);
+      await submitLogin(page, `${base}/admin/venues`);
       const venue = `Zoned Hall ${crypto.randomUUID().slice(0, 6)}`;
       await page.getByLabel("Venue name").fill(venue);
       await page.getByLabel("City").fill("Bulawayo");

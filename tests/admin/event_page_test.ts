@@ -20,28 +20,32 @@ const flash = (r: Response) => {
 /** The page's text without tags, spaces squeezed. */
 const plain = (html: string) => html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
 
+/** A draft event of the demo org on the National Sports Stadium's published layout. */
+async function draftStadiumEvent(name: string, inDays: number): Promise<string> {
+  const sql = await adminSql(1);
+  try {
+    const [org] = await sql`select id from core.orgs where slug = 'harare-sports-events'`;
+    return await sql.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${
+        JSON.stringify({ role: "platform_admin", org_id: org!.id })
+      }, true)`;
+      const [v] = await tx`select v.id from core.layout_versions v
+        join core.layouts l on l.id = v.layout_id join core.venues x on x.id = l.venue_id
+        where x.name = 'National Sports Stadium' and v.status = 'published' limit 1`;
+      const [e] = await tx`select api.create_event(layout_version_id => ${v!.id},
+        name => ${name}, starts_at => now() + make_interval(days => ${inDays})) as id`;
+      return e!.id as string;
+    });
+  } finally {
+    await sql.end();
+  }
+}
+
 Deno.test({
   name: "dates added to an event become draft events of one series, listed on each",
   ...opts,
   fn: async () => {
-    const sql = await adminSql(1);
-    let first: string;
-    try {
-      const [org] = await sql`select id from core.orgs where slug = 'harare-sports-events'`;
-      first = await sql.begin(async (tx) => {
-        await tx`select set_config('request.jwt.claims', ${
-          JSON.stringify({ role: "platform_admin", org_id: org!.id })
-        }, true)`;
-        const [v] = await tx`select v.id from core.layout_versions v
-          join core.layouts l on l.id = v.layout_id join core.venues x on x.id = l.venue_id
-          where x.name = 'National Sports Stadium' and v.status = 'published' limit 1`;
-        const [e] = await tx`select api.create_event(layout_version_id => ${v!.id},
-          name => ${`Series Night ${tag}`}, starts_at => now() + interval '20 days') as id`;
-        return e!.id as string;
-      });
-    } finally {
-      await sql.end();
-    }
+    const first = await draftStadiumEvent(`Series Night ${tag}`, 20);
     const owner = await signIn(app, OWNER);
     const path = `/admin/events/${first}`;
     assert.match(await (await owner.get(path)).text(), /A single date\./);
@@ -76,24 +80,7 @@ Deno.test({
   name: "prices: ticket type per zone, price change, quota, fees, price rule and group discount",
   ...opts,
   fn: async () => {
-    const sql = await adminSql(1);
-    let id: string;
-    try {
-      const [org] = await sql`select id from core.orgs where slug = 'harare-sports-events'`;
-      id = await sql.begin(async (tx) => {
-        await tx`select set_config('request.jwt.claims', ${
-          JSON.stringify({ role: "platform_admin", org_id: org!.id })
-        }, true)`;
-        const [v] = await tx`select v.id from core.layout_versions v
-          join core.layouts l on l.id = v.layout_id join core.venues x on x.id = l.venue_id
-          where x.name = 'National Sports Stadium' and v.status = 'published' limit 1`;
-        const [e] = await tx`select api.create_event(layout_version_id => ${v!.id},
-          name => ${`Price Night ${tag}`}, starts_at => now() + interval '25 days') as id`;
-        return e!.id as string;
-      });
-    } finally {
-      await sql.end();
-    }
+    const id = await draftStadiumEvent(`Price Night ${tag}`, 25);
     const manager = await signIn(app, "rudo.chikwanha@hse.co.zw");
     const path = `/admin/events/${id}`;
     await manager.get(path);

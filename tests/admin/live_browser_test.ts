@@ -12,7 +12,7 @@ import { projectRoot } from "../../lib/config.ts";
 import { rpc } from "../../lib/rest/mod.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../support/browser.ts";
 import { startServer } from "../payments/support.ts";
-import { DEMO_PASSWORD, OWNER } from "./support.ts";
+import { submitLogin } from "./support.ts";
 import { demoEvent } from "./live_support.ts";
 
 /** The buyer's whole purchase on the buyer pages: event page → checkout → sandbox approve. */
@@ -64,10 +64,7 @@ Deno.test({
       await organiser.goto(
         `${base}/admin/login?next=${encodeURIComponent(`/admin/events/${event.id}/live`)}`,
       );
-      await organiser.getByLabel("Email").fill(OWNER);
-      await organiser.getByLabel("Password").fill(DEMO_PASSWORD);
-      await organiser.getByRole("button", { name: "Sign in" }).click();
-      await organiser.waitForURL(`${base}/admin/events/${event.id}/live`);
+      await submitLogin(organiser, `${base}/admin/events/${event.id}/live`);
       await organiser.locator('[data-live-state="live"]').waitFor({ timeout: 5000 });
       // A mark on the window: gone if the page reloads.
       await organiser.evaluate(() => Object.assign(window, { notReloaded: true }));

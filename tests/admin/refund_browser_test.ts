@@ -9,7 +9,7 @@ import { closeKv } from "../../lib/admin_session.ts";
 import { rpc } from "../../lib/rest/mod.ts";
 import { projectRoot } from "../../lib/config.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../support/browser.ts";
-import { adminApp, DEMO_PASSWORD, OWNER } from "./support.ts";
+import { adminApp, submitLogin } from "./support.ts";
 import { demoEvent, markPaid } from "./live_support.ts";
 
 Deno.test({
@@ -44,12 +44,7 @@ Deno.test({
 
       const page = await browser.newPage({ viewport: { width: 768, height: 1024 } });
       await page.goto(`${base}/admin/login`);
-      await page.getByLabel("Email").fill(OWNER);
-      await page.getByLabel("Password").fill(DEMO_PASSWORD);
-      await Promise.all([
-        page.waitForURL(`${base}/admin/events`),
-        page.getByRole("button", { name: "Sign in" }).click(),
-      ]);
+      await submitLogin(page, `${base}/admin/events`);
       await page.getByRole("link", { name: "Orders", exact: true }).first().click();
       await page.getByLabel("Search orders").fill(phone.replaceAll(" ", ""));
       await page.getByRole("button", { name: "Search" }).click();

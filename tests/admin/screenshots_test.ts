@@ -12,7 +12,7 @@ import { stopLive } from "../../lib/live.ts";
 import { projectRoot } from "../../lib/config.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../support/browser.ts";
 import { adminSql } from "../support/db.ts";
-import { adminApp, DEMO_PASSWORD, OWNER } from "./support.ts";
+import { adminApp, submitLogin } from "./support.ts";
 import { demoEvent, markPaid, pendingOrder } from "./live_support.ts";
 
 const SIZES = [
@@ -84,12 +84,7 @@ Deno.test({
       const context = await browser.newContext({ viewport: SIZES[0]! });
       const page = await context.newPage();
       await page.goto(`${base}/admin/login`);
-      await page.getByLabel("Email").fill(OWNER);
-      await page.getByLabel("Password").fill(DEMO_PASSWORD);
-      await Promise.all([
-        page.waitForURL(`${base}/admin/events`),
-        page.getByRole("button", { name: "Sign in" }).click(),
-      ]);
+      await submitLogin(page, `${base}/admin/events`);
       const overflowing: string[] = [];
       for (const size of SIZES) {
         await page.setViewportSize({ width: size.width, height: size.height });

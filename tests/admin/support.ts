@@ -3,6 +3,7 @@
 import { testApp } from "../support/app.ts";
 import { type BuyerSession, buyerSession } from "../pages/buyer_session.ts";
 import type { App } from "../../lib/fresh/mod.ts";
+import type { Page } from "../support/browser.ts";
 
 export const DEMO_PASSWORD = "mutambo-demo-2026";
 export const OWNER = "tatenda.moyo@hse.co.zw";
@@ -38,4 +39,14 @@ export async function signIn(
   }
   await s.get("/admin/events"); // picks up the session's CSRF token
   return s;
+}
+
+/** In a browser showing the login form: signs in as `email` and waits for `landing` (a URL). */
+export async function submitLogin(page: Page, landing: string, email = OWNER): Promise<void> {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await Promise.all([
+    page.waitForURL(landing),
+    page.getByRole("button", { name: "Sign in" }).click(),
+  ]);
 }

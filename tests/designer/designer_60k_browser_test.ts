@@ -11,7 +11,7 @@ import { closeDb } from "../../lib/db.ts";
 import { projectRoot } from "../../lib/config.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../support/browser.ts";
 import { adminSql } from "../support/db.ts";
-import { adminApp, DEMO_PASSWORD, OWNER } from "../admin/support.ts";
+import { adminApp, submitLogin } from "../admin/support.ts";
 
 /** Milliseconds from running `act` in the page to the frame after the next one. */
 function timed(page: Page, act: string): Promise<number> {
@@ -63,12 +63,7 @@ Deno.test({
       const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
       const path = `/admin/venues/${ids.venue}/layouts/${ids.version}`;
       await page.goto(`${base}/admin/login?next=${encodeURIComponent(path)}`);
-      await page.getByLabel("Email").fill(OWNER);
-      await page.getByLabel("Password").fill(DEMO_PASSWORD);
-      await Promise.all([
-        page.waitForURL(`${base}${path}`),
-        page.getByRole("button", { name: "Sign in" }).click(),
-      ]);
+      await submitLogin(page, `${base}${path}`);
       await page.locator("svg[data-render-ms]").waitFor({ timeout: 60_000 });
       const draw = Number(await page.locator("svg[data-render-ms]").getAttribute("data-render-ms"));
       await page.getByText("60,000 places").waitFor();

@@ -12,7 +12,7 @@ import { closeKv } from "../../lib/admin_session.ts";
 import { formatMoney } from "../../lib/format.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { adminSql } from "../support/db.ts";
-import { adminApp, DEMO_PASSWORD, OWNER } from "../admin/support.ts";
+import { adminApp, OWNER, submitLogin } from "../admin/support.ts";
 import { actAs, one } from "./fixture.ts";
 
 const app = await adminApp();
@@ -125,10 +125,7 @@ Deno.test({
       const page = await browser.newPage();
       await page.goto(`${base}/admin/finance`);
       await page.waitForURL(/\/admin\/login\?next=/);
-      await page.getByLabel("Email").fill(OWNER);
-      await page.getByLabel("Password").fill(DEMO_PASSWORD);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${base}/admin/finance`);
+      await submitLogin(page, `${base}/admin/finance`);
 
       await page.getByLabel("Provider").selectOption("paystack");
       await page.getByLabel("Settlement report (CSV)").setInputFiles({

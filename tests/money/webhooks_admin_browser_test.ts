@@ -13,7 +13,7 @@ import { runOutboxOnce } from "../../workers/outbox.ts";
 import { webhookHandlers } from "../../workers/webhooks.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../support/browser.ts";
 import { testAuthenticatorUrl } from "../support/db.ts";
-import { adminApp, DEMO_PASSWORD, OWNER } from "../admin/support.ts";
+import { adminApp, submitLogin } from "../admin/support.ts";
 
 const app = await adminApp();
 const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler);
@@ -45,10 +45,7 @@ Deno.test({
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(`${base}/admin/webhooks`);
       await page.waitForURL(/\/admin\/login\?next=/);
-      await page.getByLabel("Email").fill(OWNER);
-      await page.getByLabel("Password").fill(DEMO_PASSWORD);
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.waitForURL(`${base}/admin/webhooks`);
+      await submitLogin(page, `${base}/admin/webhooks`);
 
       // an internal address is refused with the reason, the form keeps what was typed
       await page.getByLabel("URL").fill("http://169.254.169.254/latest/meta-data/");
