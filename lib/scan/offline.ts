@@ -3,6 +3,7 @@
 // last synced plus its own offline admissions; the server re-decides every offline scan when
 // it syncs (api.sync_scans) and the earliest admission of a ticket stands.
 import { base64url, fromBase64url, parsePayload } from "../tickets/signing.ts";
+import { importVerifyingKey, jwkAlg, verifyBytes } from "../tickets/key_algorithms.ts";
 
 export interface ManifestList {
   name: string;
@@ -62,8 +63,39 @@ interface UsedInfo {
   inside: boolean;
 }
 
-const algorithm = { name: "ECDSA", namedCurve: "P-256" } as const;
-const verifyAlgorithm = { name: "ECDSA", hash: "SHA-256" } as const;
+/** Says whether a signature over the data is the key's. */
+type Verifier = (
+  signature: Uint8Array<ArrayBuffer>,
+  data: Uint8Array<ArrayBuffer>,
+) => Promise<boolean>;
+
+/**
+ * A verifier for a manifest key: Web Crypto where the browser has the scheme; for Ed25519 on
+ * browsers without it in Web Crypto (before Chrome 137, Safari 17, Firefox 129),
+ * @noble/ed25519, fetched as its own chunk only then (webCrypto: false forces it, for tests).
+ */
+export async function verifier(
+  jwk: JsonWebKey,
+  options: { webCrypto?: boolean } = {},
+): Promise<Verifier> {
+  if (options.webCrypto !== false || jwkAlg(jwk) !== "EdDSA") {
+    try {
+      const key = await importVerifyingKey(jwk);
+      return (signature, data) => verifyBytes(key, signature, data);
+    } catch (e) {
+      if (jwkAlg(jwk) !== "EdDSA") throw e;
+    }
+  }
+  const ed = await import("@noble/ed25519");
+  const publicKey = fromBase64url(jwk.x!);
+  return async (signature, data) => {
+    try {
+      return await ed.verifyAsync(signature, data, publicKey, { zip215: false });
+    } catch {
+      return false; // a malformed signature or key is not a good signature
+    }
+  };
+}
 
 /** The 8-character key of a ticket in the manifest: its id's first 6 bytes in base64url. */
 export function ticketKey(ticketId: string): string {
@@ -83,7 +115,7 @@ export class OfflineBook {
   version: number;
   tickets = new Map<string, TicketInfo>();
   used = new Map<string, UsedInfo>();
-  #keys: Promise<CryptoKey[]> | undefined;
+  #keys: Promise<Verifier[]> | undefined;
 
   constructor(full: Manifest) {
     this.manifest = full;
@@ -130,16 +162,8 @@ export class OfflineBook {
     }
   }
 
-  keys(): Promise<CryptoKey[]> {
-    this.#keys ??= Promise.all(this.manifest.keys.map((k) =>
-      crypto.subtle.importKey(
-        "jwk",
-        { kty: "EC", crv: "P-256", x: k.public_jwk.x!, y: k.public_jwk.y! },
-        algorithm,
-        false,
-        ["verify"],
-      )
-    ));
+  keys(): Promise<Verifier[]> {
+    this.#keys ??= Promise.all(this.manifest.keys.map((k) => verifier(k.public_jwk)));
     return this.#keys;
   }
 
@@ -192,10 +216,8 @@ export class OfflineBook {
     }
     const data = new TextEncoder().encode(p.signed);
     let good = false;
-    for (const key of await this.keys()) {
-      if (
-        signature.length === 64 && await crypto.subtle.verify(verifyAlgorithm, key, signature, data)
-      ) {
+    for (const verify of await this.keys()) {
+      if (signature.length === 64 && await verify(signature, data)) {
         good = true;
         break;
       }

@@ -1,4 +1,4 @@
-// Each event's ES256 ticket-signing key pair, on the server only.
+// Each event's ticket-signing key pair (Ed25519; ECDSA P-256 for older events), on the server only.
 //
 // ensureEventKeys(eventId) returns the event's pair, creating it on first use: a pair made with
 // Web Crypto is registered through core.register_event_signing_key, where the first writer wins
@@ -7,6 +7,7 @@
 // read it, and it never leaves this process. Pairs are cached per process (they never change).
 import { db, type Sql } from "../db.ts";
 import { generateEventKeyPair, signTicket, type TicketForPayload } from "./signing.ts";
+import { keyFields } from "./key_algorithms.ts";
 
 export interface EventKeys {
   eventId: string;
@@ -23,7 +24,7 @@ async function load(sql: Sql, eventId: string): Promise<EventKeys | null> {
   const key = row?.key;
   if (!key) return null;
   const { kid, ...privateJwk } = key;
-  const publicJwk: JsonWebKey = { kty: key.kty!, crv: key.crv!, x: key.x!, y: key.y! };
+  const publicJwk = keyFields(privateJwk, false);
   return { eventId, kid, publicJwk, privateJwk };
 }
 

@@ -1,19 +1,27 @@
 // Signed QR payloads for tickets, verifiable offline with the event's public key.
 //
-// pgcrypto cannot sign with ECDSA, so the server signs with Web Crypto (ECDSA P-256 with
-// SHA-256, "ES256"), one key pair per event (registered in core.event_signing_keys, first
-// writer wins). The QR text is
+// pgcrypto cannot sign with Ed25519 or ECDSA, so the server signs with Web Crypto, one key
+// pair per event (registered in core.event_signing_keys, first writer wins): Ed25519 for new
+// events, ECDSA P-256 for events keyed before (lib/tickets/key_algorithms.ts). The QR text is
 //
 //   MT1.<ticket id>.<event id>.<check>.<issued at>.<signature>
 //
 // ticket and event ids are uuids as 22 base64url characters, check is the first 9 bytes of
 // SHA-256(secret) as 12 base64url characters (a scanner that knows the secret, online or from
 // its manifest, can tie the code to it; the secret itself never appears in the QR), issued at
-// is whole seconds since 1970 in base 36, and the signature is the raw 64-byte r||s in
-// base64url (86 characters). About 190 characters: a QR of version 9-10 at medium correction.
+// is whole seconds since 1970 in base 36, and the signature is the raw 64 bytes (Ed25519, or
+// ECDSA's r||s) in base64url (86 characters). About 190 characters: a QR of version 9-10 at medium correction.
 //
 // The signature only says "the server issued this"; whether the ticket admits is decided in
 // SQL (core.ticket_is_valid: its order is paid and it is not cancelled or refunded).
+
+import {
+  generateKeyPair,
+  importSigningKey,
+  importVerifyingKey,
+  signBytes,
+  verifyBytes,
+} from "./key_algorithms.ts";
 
 export interface TicketForPayload {
   id: string;
@@ -34,8 +42,6 @@ export type VerifyResult =
   | { ok: false; reason: string };
 
 const prefix = "MT1";
-const algorithm = { name: "ECDSA", namedCurve: "P-256" } as const;
-const signAlgorithm = { name: "ECDSA", hash: "SHA-256" } as const;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function base64url(bytes: Uint8Array): string {
@@ -120,44 +126,19 @@ export function parsePayload(text: string): TicketPayload & { signed: string; si
   };
 }
 
-/** A new ECDSA P-256 key pair for an event, as JWKs (what api.register_event_signing_key takes). */
-export async function generateEventKeyPair(): Promise<
-  { publicJwk: JsonWebKey; privateJwk: JsonWebKey }
-> {
-  const pair = await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
-  const publicJwk = await crypto.subtle.exportKey("jwk", pair.publicKey);
-  const privateJwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
-  return {
-    publicJwk: { kty: publicJwk.kty!, crv: publicJwk.crv!, x: publicJwk.x!, y: publicJwk.y! },
-    privateJwk: {
-      kty: privateJwk.kty!,
-      crv: privateJwk.crv!,
-      x: privateJwk.x!,
-      y: privateJwk.y!,
-      d: privateJwk.d!,
-    },
-  };
+/** A new key pair for an event (Ed25519), as JWKs (what api.register_event_signing_key takes). */
+export function generateEventKeyPair(): Promise<{ publicJwk: JsonWebKey; privateJwk: JsonWebKey }> {
+  return generateKeyPair();
 }
 
-function keyFields(jwk: JsonWebKey, withPrivate: boolean): JsonWebKey {
-  const out: JsonWebKey = { kty: jwk.kty!, crv: jwk.crv!, x: jwk.x!, y: jwk.y! };
-  if (withPrivate) out.d = jwk.d!;
-  return out; // drop kid/alg/key_ops that importKey might reject
-}
-
-/** The QR text of a ticket: its payload and an ES256 signature with the event's private key. */
+/** The QR text of a ticket: its payload signed with the event's private key. */
 export async function signTicket(
   ticket: TicketForPayload,
   privateJwk: JsonWebKey,
 ): Promise<string> {
-  const key = await crypto.subtle.importKey("jwk", keyFields(privateJwk, true), algorithm, false, [
-    "sign",
-  ]);
+  const key = await importSigningKey(privateJwk);
   const payload = await ticketPayload(ticket);
-  const signature = new Uint8Array(
-    await crypto.subtle.sign(signAlgorithm, key, new TextEncoder().encode(payload)),
-  );
-  return `${payload}.${base64url(signature)}`;
+  return `${payload}.${base64url(await signBytes(key, new TextEncoder().encode(payload)))}`;
 }
 
 /**
@@ -183,15 +164,8 @@ export async function verifyTicket(
     return { ok: false, reason: "The signature is malformed" };
   }
   if (signature.length !== 64) return { ok: false, reason: "The signature is malformed" };
-  const key = await crypto.subtle.importKey("jwk", keyFields(publicJwk, false), algorithm, false, [
-    "verify",
-  ]);
-  const good = await crypto.subtle.verify(
-    signAlgorithm,
-    key,
-    signature,
-    new TextEncoder().encode(parsed.signed),
-  );
+  const key = await importVerifyingKey(publicJwk);
+  const good = await verifyBytes(key, signature, new TextEncoder().encode(parsed.signed));
   if (!good) {
     return { ok: false, reason: "The signature does not match: not issued by us or altered" };
   }
