@@ -9,12 +9,14 @@
 //
 //   deno run -A bench/scan.ts            60 s at 1,000 scans/s
 //   deno run -A bench/scan.ts --quick    10 s at 1,000 scans/s
-//   options: --rate N --seconds N --tickets N --db NAME --no-browser
+//   options: --rate N --seconds N --tickets N --db NAME --no-browser --fresh
+//            --timeline (p50/p99/max latency for each second) --pool N (server's connections, 8)
 import postgres from "postgres";
 import { adminDatabaseUrl } from "../lib/config.ts";
 import { migrate } from "../lib/migrate.ts";
 import { makeCheckInEvent, pairDevice, qr } from "../tests/scan/fixture.ts";
 import { base64url, ticketPayload } from "../lib/tickets/signing.ts";
+import { importSigningKey, signBytes } from "../lib/tickets/key_algorithms.ts";
 import { backendCpuMs, processCpuMs, selfCpuMs } from "./cpu.ts";
 
 const args = Deno.args;
@@ -33,7 +35,7 @@ const adminUrl = adminDatabaseUrl(dbName);
 // ---- child process: serve the app ------------------------------------------------------
 if (args.includes("--serve")) {
   Deno.env.set("DATABASE_URL", adminUrl);
-  Deno.env.set("MUTAMBO_DB_POOL", "8");
+  Deno.env.set("MUTAMBO_DB_POOL", opt("--pool", "8"));
   const { createApp } = await import("../lib/fresh/mod.ts");
   const app = await createApp({ root: new URL("../", import.meta.url).pathname });
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler);
@@ -74,7 +76,16 @@ console.log(
 );
 
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL(import.meta.url).pathname, "--serve", "--db", dbName],
+  args: [
+    "run",
+    "-A",
+    new URL(import.meta.url).pathname,
+    "--serve",
+    "--db",
+    dbName,
+    "--pool",
+    opt("--pool", "8"),
+  ],
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
@@ -117,21 +128,10 @@ try {
   // Signed before the clock starts, with the key imported once (lib/tickets/signing.ts
   // signTicket imports it per call), a few at a time on Web Crypto's threads.
   t = performance.now();
-  const signKey = await crypto.subtle.importKey(
-    "jwk",
-    { kty: "EC", crv: "P-256", x: fx.privateJwk.x!, y: fx.privateJwk.y!, d: fx.privateJwk.d! },
-    { name: "ECDSA", namedCurve: "P-256" },
-    false,
-    ["sign"],
-  );
+  const signKey = await importSigningKey(fx.privateJwk);
   const sign = async (i: number) => {
     const payload = await ticketPayload(fx.tickets[i]!);
-    const signature = await crypto.subtle.sign(
-      { name: "ECDSA", hash: "SHA-256" },
-      signKey,
-      new TextEncoder().encode(payload),
-    );
-    return `${payload}.${base64url(new Uint8Array(signature))}`;
+    return `${payload}.${base64url(await signBytes(signKey, new TextEncoder().encode(payload)))}`;
   };
   const codes: string[] = new Array(distinct);
   for (let i = 0; i < distinct; i += 256) {
@@ -175,7 +175,9 @@ try {
   // ---- the load (open loop: request i is due at start + i / RATE) ----------------------
   const latencies: number[] = [];
   const byWindow: number[][] = []; // latencies by 10 s window of the send time
+  const bySecond: number[][] = []; // and by second, for --timeline
   const fromDue: number[] = [];
+  const serverSide: number[] = []; // the server's own decision time (Server-Timing: decide)
   const results: string[] = new Array(plan.length);
   let errors = 0;
   let inFlight = 0;
@@ -184,6 +186,10 @@ try {
   let sentAll = false;
   const start = performance.now();
   const cpu0 = { self: selfCpuMs(), server: processCpuMs(child.pid), db: backendCpuMs(dbName) };
+  const walStats = () =>
+    sql<{ bytes: number; fpi: number; syncs: number }[]>`select wal_bytes::float8 as bytes,
+      wal_fpi::float8 as fpi, wal_sync::float8 as syncs from pg_stat_wal`.then((r) => r[0]!);
+  const wal0 = await walStats();
   // No array of the requests' promises: 60,000 settled promise chains kept alive grow the
   // heap, and the generator's own GC pauses would show up as scan latency.
   let drained: () => void = () => {};
@@ -210,8 +216,11 @@ try {
       }).then(async (res) => {
         const body = await res.json();
         const now = performance.now();
+        const decide = /decide;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "");
+        if (decide) serverSide.push(Number(decide[1]));
         latencies.push(now - sent);
         (byWindow[Math.floor((sent - start) / 10_000)] ??= []).push(now - sent);
+        (bySecond[Math.floor((sent - start) / 1000)] ??= []).push(now - sent);
         fromDue.push(now - due);
         results[i] = res.ok ? body.result : `http_${res.status}`;
         if (!res.ok) errors++;
@@ -227,6 +236,7 @@ try {
   sentAll = true;
   if (inFlight > 0) await allDone;
   const elapsed = (performance.now() - start) / 1000;
+  const wal1 = await walStats();
   const cpu = {
     self: selfCpuMs() - cpu0.self,
     server: processCpuMs(child.pid) - cpu0.server,
@@ -278,6 +288,18 @@ try {
       `after the first 10 s: p50 ${fmt(pct(steady, 0.5))} ms, p95 ${fmt(pct(steady, 0.95))} ms, ` +
       `p99 ${fmt(pct(steady, 0.99))} ms`,
   );
+  if (args.includes("--timeline")) {
+    // Per second of send time: p50 / p99 / max, to see when the tail happens.
+    console.log(
+      bySecond.map((w, s) => `${s}s ${fmt(pct(w, 0.5))}/${fmt(pct(w, 0.99))}/${fmt(pct(w, 1))}`)
+        .join("  "),
+    );
+  }
+  console.log(
+    `the server's decision time (Server-Timing: token, signature, api.scan): p50 ${
+      fmt(pct(serverSide, 0.5))
+    } ms, p95 ${fmt(pct(serverSide, 0.95))} ms, p99 ${fmt(pct(serverSide, 0.99))} ms`,
+  );
   console.log(
     `latency from the scheduled time: p50 ${fmt(pct(fromDue, 0.5))} ms, p99 ${
       fmt(pct(fromDue, 0.99))
@@ -292,6 +314,12 @@ try {
       `cores would sustain about ${
         (navigator.hardwareConcurrency * 1000 * sentCount / (cpu.server + cpu.db)).toFixed(0)
       } scans/s`,
+  );
+  // Every scan commits (synchronous_commit on): its WAL is flushed before it answers.
+  console.log(
+    `WAL per scan: ${((wal1.bytes - wal0.bytes) / sentCount / 1024).toFixed(1)} KB, ` +
+      `${((wal1.fpi - wal0.fpi) / sentCount).toFixed(2)} full-page images; ` +
+      `${((wal1.syncs - wal0.syncs) / elapsed).toFixed(0)} WAL flushes/s (the whole cluster)`,
   );
   const counts: Record<string, number> = {};
   for (const r of results) counts[r ?? "none"] = (counts[r ?? "none"] ?? 0) + 1;

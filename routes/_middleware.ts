@@ -1,6 +1,7 @@
 // Every buyer page: a session cookie with a random id (HttpOnly, SameSite=Lax, Secure over
-// https). The id is the owner of the holds this browser makes. The /rest API and the seat
-// map's shared, cacheable reads (/seatmap/) are left alone.
+// https). The id is the owner of the holds this browser makes. The /rest API, the seat
+// map's shared, cacheable reads (/seatmap/) and the scanner devices' API (/scan/api/, bearer
+// tokens; a thousand answers a second at the gates) are left alone.
 import type { RouteContext } from "../lib/fresh/mod.ts";
 import {
   type BuyerState,
@@ -13,7 +14,8 @@ import {
 } from "../lib/session.ts";
 
 export async function handler(ctx: RouteContext<unknown, BuyerState>): Promise<Response> {
-  if (ctx.url.pathname.startsWith("/rest/") || ctx.url.pathname.startsWith("/seatmap/")) {
+  const path = ctx.url.pathname;
+  if (path.startsWith("/rest/") || path.startsWith("/seatmap/") || path.startsWith("/scan/api/")) {
     return await ctx.next();
   }
   const secure = isHttps(ctx.req, ctx.url);
