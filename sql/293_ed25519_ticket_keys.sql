@@ -3,10 +3,10 @@
 -- Why: the scanner route verifies the signature of every QR code it has not seen before. On
 -- this server Web Crypto verifies Ed25519 in 0.06 ms of CPU and ECDSA P-256 in 0.3 ms; at a
 -- thousand scans a second that was a fifth of a core (bench/signatures.ts, bench/scan.ts).
--- The signature is 64
--- bytes either way, so the QR text keeps its form. Events keyed with ECDSA P-256 ("ES256")
--- keep their pair, and their printed tickets stay valid. Which scheme a key uses is told by
--- its JWK (lib/tickets/key_algorithms.ts); alg says the same, for readers of the table.
+-- The signature is 64 bytes either way, so the QR text keeps its form. Events keyed with ECDSA
+-- P-256 ("ES256") keep their pair, and their printed tickets stay valid. Which scheme a key
+-- uses is told by its JWK (lib/tickets/key_algorithms.ts); alg says the same, for readers of
+-- the table.
 
 alter table core.event_signing_keys drop constraint event_signing_keys_alg_check;
 alter table core.event_signing_keys drop constraint event_signing_keys_public_jwk_check;
