@@ -10,6 +10,7 @@ import { rpc } from "../../lib/rest/mod.ts";
 import { scanHandler, syncHandler } from "../../lib/scan/server.ts";
 import { type Manifest, OfflineBook, ticketKey } from "../../lib/scan/offline.ts";
 import { generateEventKeyPair, signTicket } from "../../lib/tickets/signing.ts";
+import { testApp } from "../support/app.ts";
 
 Deno.env.set("DATABASE_URL", testAdminUrl());
 
@@ -46,6 +47,28 @@ Deno.test({
       const north = await pairDevice(admin, fx, "North", "North 1");
       const south = await pairDevice(admin, fx, "South", "South 1");
       const codes = await Promise.all(fx.tickets.map((tk) => qr(tk, fx.privateJwk)));
+
+      await t.step(
+        "through the whole app: the decision time in Server-Timing, no cookie",
+        async () => {
+          assertEquals(fx.publicJwk.kty, "OKP", "new events sign with Ed25519");
+          const app = await testApp();
+          const res = await app.handler(
+            new Request("http://x/scan/api/scan", {
+              method: "POST",
+              headers: {
+                authorization: `Bearer ${north.token}`,
+                "content-type": "application/json",
+              },
+              body: JSON.stringify({ id: crypto.randomUUID(), code: "MT1.unreadable" }),
+            }),
+          );
+          assertEquals(res.status, 200);
+          assertEquals((await res.json()).result, "invalid");
+          assert(/^decide;dur=\d+\.\d\d$/.test(res.headers.get("server-timing") ?? ""));
+          assertEquals(res.headers.get("set-cookie"), null, "devices get no buyer session");
+        },
+      );
 
       await t.step("online: admitted, already used, forged and altered codes refused", async () => {
         const r1 = await scan(north, codes[0]!);
