@@ -34,8 +34,15 @@ export interface ScanArgs {
   signature_ok: boolean | null;
 }
 
-/** The SQL of one online scan (exported for tests). */
-export function scanSql(claims: JwtClaims, args: ScanArgs): string {
+/** The statement that sets a scanner device's role and claims for the rest of the transaction. */
+export function deviceSettingsSql(claims: JwtClaims): string {
+  return `select set_config('role', 'scanner', true), set_config('request.jwt.claims', ${
+    literal(JSON.stringify(claims))
+  }, true), set_config('request.method', 'POST', true), set_config('request.path', '/scan/api/scan', true)`;
+}
+
+/** The statement that decides one scan (its column r is the decision's JSON text). */
+export function scanCallSql(args: ScanArgs): string {
   if (!uuidPattern.test(args.scan_id)) {
     throw new ApiError(
       400,
@@ -45,12 +52,14 @@ export function scanSql(claims: JwtClaims, args: ScanArgs): string {
   }
   const direction = args.direction === "out" ? "out" : "in";
   const signatureOk = args.signature_ok === null ? "null" : args.signature_ok ? "true" : "false";
-  return `select set_config('role', 'scanner', true), set_config('request.jwt.claims', ${
-    literal(JSON.stringify(claims))
-  }, true), set_config('request.method', 'POST', true), set_config('request.path', '/scan/api/scan', true);
-select api.scan(scan_id => '${args.scan_id}', code => ${
+  return `select api.scan(scan_id => '${args.scan_id}', code => ${
     literal(args.code)
   }, direction => '${direction}', signature_ok => ${signatureOk}, notify => false)::text as r`;
+}
+
+/** The SQL of one online scan (exported for tests). */
+export function scanSql(claims: JwtClaims, args: ScanArgs): string {
+  return `${deviceSettingsSql(claims)};\n${scanCallSql(args)}`;
 }
 
 /** Runs api.scan for a scanner device's claims; returns the decision as JSON text. */

@@ -7,7 +7,7 @@ import { ApiError, type JwtClaims, rpc, signJwt, verifyJwt } from "../rest/mod.t
 import { clockSkewSeconds, secretKey } from "../rest/jwt.ts";
 import { fromBase64url, parsePayload } from "../tickets/signing.ts";
 import { importVerifyingKey, verifyBytes } from "../tickets/key_algorithms.ts";
-import { callScan } from "./call.ts";
+import { ScanBatcher } from "./batch.ts";
 import { scanRecorded } from "./signal.ts";
 import { BoundedCache } from "./cache.ts";
 
@@ -166,10 +166,16 @@ export async function pairHandler(req: Request): Promise<Response> {
   }
 }
 
+// Online scans go through one batcher per process (group commit, lib/scan/batch.ts).
+// MUTAMBO_SCAN_LANES sets how many scan transactions may be in flight at once.
+export const scanBatcher = new ScanBatcher({
+  lanes: Number(Deno.env.get("MUTAMBO_SCAN_LANES") ?? "2"),
+});
+
 /**
  * POST /scan/api/scan {id, code, direction} with the device token → the decision. The answer's
  * Server-Timing (decide;dur=ms) is the time from the handler's start to the decision: token,
- * signature and api.scan, without the network and the client.
+ * signature, the wait for a free lane and api.scan, without the network and the client.
  */
 export async function scanHandler(req: Request): Promise<Response> {
   const start = performance.now();
@@ -177,7 +183,7 @@ export async function scanHandler(req: Request): Promise<Response> {
     const claims = await deviceClaims(req);
     const { id, code, direction } = await body(req);
     const text = typeof code === "string" ? code.trim().slice(0, 400) : "";
-    const decision = await callScan(claims, {
+    const decision = await scanBatcher.submit(claims, {
       scan_id: typeof id === "string" ? id : "",
       code: text,
       direction: direction === "out" ? "out" : "in",
