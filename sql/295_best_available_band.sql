@@ -9,15 +9,15 @@
 -- functions during bench/flash_sale.ts (60,000 seats, K = 32, track_functions).
 --
 -- The band. When the near ranking found orphan-free blocks it could not prove, let T be the
--- worst of their scores. Every block scoring at most T holds a seat at distance at most T (a
+-- score of one of them. Every block scoring at most T holds a seat at distance at most T (a
 -- block's nearest seat is no farther than its average). So ranking the rows of every free seat
 -- within T (each row from n + 1 seats before its first such seat to n + 1 after its last, as
 -- 108 does for the near seats) ranks every block scoring at most T, and the orphan-free ones
 -- among them are in their final order. The blocks found by the near ranking are among them, so
 -- at least one is proven. (T gets a relative margin of 1e-9 for the rounding of averages.)
 -- Only when the band proves nothing (it cannot, unless held seats change the picture) does k
--- widen as before. The band's bound is the fourth-best orphan-free score found (or the worst,
--- when fewer): a wider band proves more blocks for buyers to fall back on, at more cost.
+-- widen as before. T is the fourth-best orphan-free score found (or the worst, when fewer):
+-- a wider band proves more blocks for buyers to fall back on, at more cost.
 --
 -- Also: the ranking no longer builds an array of n seat ids for every free seat it ranks (a
 -- sliding array_agg window); it looks up the seats of the 16 blocks it keeps.
