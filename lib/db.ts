@@ -35,9 +35,21 @@ export function db(): Sql {
   return pool;
 }
 
-/** Closes the process-wide pool (server shutdown). */
+let scanPool: Sql | undefined;
+
+/**
+ * The scanner route's own connections, one per scan lane (lib/scan/batch.ts): the same few
+ * backends decide every scan, so their compiled functions and plans stay warm, and pages or
+ * exports using the main pool cannot keep a gate waiting for a connection.
+ */
+export function scanDb(connections: number): Sql {
+  scanPool ??= createPool(authenticatorDatabaseUrl(), { max: connections });
+  return scanPool;
+}
+
+/** Closes the process-wide pools (server shutdown). */
 export async function closeDb(): Promise<void> {
-  const current = pool;
-  pool = undefined;
-  if (current) await current.end({ timeout: 5 });
+  const current = [pool, scanPool];
+  pool = scanPool = undefined;
+  for (const p of current) if (p) await p.end({ timeout: 5 });
 }

@@ -8,6 +8,7 @@ import { clockSkewSeconds, secretKey } from "../rest/jwt.ts";
 import { fromBase64url, parsePayload } from "../tickets/signing.ts";
 import { importVerifyingKey, verifyBytes } from "../tickets/key_algorithms.ts";
 import { ScanBatcher } from "./batch.ts";
+import { scanDb } from "../db.ts";
 import { scanRecorded } from "./signal.ts";
 import { BoundedCache } from "./cache.ts";
 
@@ -166,10 +167,13 @@ export async function pairHandler(req: Request): Promise<Response> {
   }
 }
 
-// Online scans go through one batcher per process (group commit, lib/scan/batch.ts).
-// MUTAMBO_SCAN_LANES sets how many scan transactions may be in flight at once.
-export const scanBatcher = new ScanBatcher({
-  lanes: Number(Deno.env.get("MUTAMBO_SCAN_LANES") ?? "2"),
+// Online scans go through one batcher per process (group commit, lib/scan/batch.ts), on
+// connections of their own, one per lane. MUTAMBO_SCAN_LANES sets how many scan transactions
+// may be in flight at once.
+const lanes = Number(Deno.env.get("MUTAMBO_SCAN_LANES") ?? "2");
+export const scanBatcher: ScanBatcher = new ScanBatcher({
+  lanes,
+  sql: () => scanDb(scanBatcher.lanes),
 });
 
 /**
