@@ -84,7 +84,14 @@ export class ScanBatcher {
     this.#busy++;
     try {
       while (this.#queue.length > 0) {
-        await this.#run(this.#queue.splice(0, this.maxBatch));
+        const batch = this.#queue.splice(0, this.maxBatch);
+        try {
+          await this.#run(batch);
+        } catch (e) {
+          // no pool, or a bug: every scan of the batch gets the error (an answered one ignores
+          // it), and the lane goes on with the next batch instead of dying unhandled
+          for (const w of batch) w.reject(toApiError(e, true));
+        }
       }
     } finally {
       this.#busy--;

@@ -202,6 +202,23 @@ Deno.test({
     assertEquals(error.status, 400);
     assert(/must be a uuid/.test(error.message), error.message);
     assertEquals(batcher.stats.transactions, 0);
+    // without a database the scan gets an error, and the next scan one too (the lane lives on)
+    const broken = new ScanBatcher({
+      lanes: 1,
+      sql: () => {
+        throw new Error("no connection pool");
+      },
+    });
+    for (let i = 0; i < 2; i++) {
+      const failed = await broken.submit({ role: "scanner" }, {
+        scan_id: crypto.randomUUID(),
+        code: "MT1.x",
+        direction: "in",
+        signature_ok: null,
+      }).then(() => null, (e) => e);
+      assert(failed instanceof ApiError, `scan ${i}: expected an ApiError, got ${failed}`);
+      assertEquals(failed.status, 500);
+    }
     // a setting that is not a number (MUTAMBO_SCAN_LANES=two) must not leave scans waiting forever
     assertEquals(new ScanBatcher({ lanes: Number("two") }).lanes, 2);
     assertEquals(new ScanBatcher({ lanes: 0, maxBatch: 2.5 }).lanes, 1);
