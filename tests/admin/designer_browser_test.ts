@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { projectRoot } from "../../lib/config.ts";
 import { launchBrowser } from "../support/browser.ts";
-import { adminApp, submitLogin } from "./support.ts";
+import { adminApp, createVenue, newLayout, submitLogin } from "./support.ts";
 
 const app = await adminApp();
 const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler);
@@ -25,15 +25,8 @@ Deno.test({
       await submitLogin(page, `${base}/admin/venues`);
 
       const name = `Browser Hall ${crypto.randomUUID().slice(0, 6)}`;
-      await page.getByLabel("Venue name").fill(name);
-      await page.getByLabel("City").fill("Harare");
-      await page.getByRole("button", { name: "Create venue" }).click();
-      await page.waitForURL(/ok=Venue/);
-      const venue = page.getByRole("region", { name });
-      await venue.getByPlaceholder("New layout name").fill("Theatre");
-      await venue.getByRole("button", { name: "Create layout" }).click();
-      await page.waitForURL(/\/layouts\/[0-9a-f-]{36}$/);
-      await page.getByText("0 places · 0 sections").waitFor();
+      await createVenue(page, name, "Harare");
+      await newLayout(page, base, name, "Theatre");
 
       await page.getByRole("button", { name: "Add seated section" }).click();
       await page.getByLabel("Section name").fill("Stalls");

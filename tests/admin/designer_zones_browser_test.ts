@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { projectRoot } from "../../lib/config.ts";
 import { launchBrowser, type Page } from "../support/browser.ts";
 import { adminSql } from "../support/db.ts";
-import { adminApp, submitLogin } from "./support.ts";
+import { adminApp, createVenue, newLayout, submitLogin } from "./support.ts";
 
 const app = await adminApp();
 const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handler);
@@ -38,16 +38,6 @@ async function seatZones(versionId: string) {
   }
 }
 
-async function newLayout(page: Page, venue: string, name: string): Promise<string> {
-  await page.goto(`${base}/admin/venues`);
-  const region = page.getByRole("region", { name: venue });
-  await region.getByPlaceholder("New layout name").fill(name);
-  await region.getByRole("button", { name: "Create layout" }).click();
-  await page.waitForURL(/\/layouts\/[0-9a-f-]{36}$/);
-  await page.getByText("0 places · 0 sections").waitFor();
-  return page.url().split("/").at(-1)!;
-}
-
 Deno.test({
   name: "designer: rows chosen by box selection get their own price zone; JSON keeps it",
   sanitizeOps: false,
@@ -59,11 +49,8 @@ Deno.test({
       await page.goto(`${base}/admin/login?next=/admin/venues`);
       await submitLogin(page, `${base}/admin/venues`);
       const venue = `Zoned Hall ${crypto.randomUUID().slice(0, 6)}`;
-      await page.getByLabel("Venue name").fill(venue);
-      await page.getByLabel("City").fill("Bulawayo");
-      await page.getByRole("button", { name: "Create venue" }).click();
-      await page.waitForURL(/ok=Venue/);
-      const v1 = await newLayout(page, venue, "Concert");
+      await createVenue(page, venue, "Bulawayo");
+      const v1 = await newLayout(page, base, venue, "Concert");
 
       for (const [zone, color] of [["Gold", "#b45309"], ["Silver", "#475569"]]) {
         await page.getByLabel("New zone name").fill(zone!);
@@ -116,7 +103,7 @@ Deno.test({
       assert.deepEqual(rows[0]!.zones, Array(16).fill("Silver"));
       assert.equal(rows[2]!.zones, undefined);
 
-      const v2 = await newLayout(page, venue, "Concert copy");
+      const v2 = await newLayout(page, base, venue, "Concert copy");
       const path = await Deno.makeTempFile({ suffix: ".json" });
       await Deno.writeTextFile(path, JSON.stringify(file));
       await page.locator('input[type="file"]').setInputFiles(path);

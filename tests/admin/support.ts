@@ -50,3 +50,32 @@ export async function submitLogin(page: Page, landing: string, email = OWNER): P
     page.getByRole("button", { name: "Sign in" }).click(),
   ]);
 }
+
+/** In a signed-in browser on /admin/venues: creates a venue named `name` in `city`. */
+export async function createVenue(page: Page, name: string, city: string): Promise<void> {
+  await page.getByLabel("Venue name").fill(name);
+  await page.getByLabel("City").fill(city);
+  await page.getByRole("button", { name: "Create venue" }).click();
+  await page.waitForURL(/ok=Venue/);
+}
+
+/**
+ * Creates an empty draft layout `name` for `venue` from /admin/venues (at `base`) and waits for
+ * its designer; returns the new layout version's id.
+ */
+export async function newLayout(
+  page: Page,
+  base: string,
+  venue: string,
+  name: string,
+): Promise<string> {
+  if (!new URL(page.url()).pathname.endsWith("/admin/venues")) {
+    await page.goto(`${base}/admin/venues`);
+  }
+  const region = page.getByRole("region", { name: venue });
+  await region.getByPlaceholder("New layout name").fill(name);
+  await region.getByRole("button", { name: "Create layout" }).click();
+  await page.waitForURL(/\/layouts\/[0-9a-f-]{36}$/);
+  await page.getByText("0 places · 0 sections").waitFor();
+  return page.url().split("/").at(-1)!;
+}
