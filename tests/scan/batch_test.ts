@@ -102,6 +102,71 @@ Deno.test({
 });
 
 Deno.test({
+  name: "two servers' batches holding the same tickets in opposite orders do not deadlock",
+  ...options,
+  fn: async () => {
+    const admin = await adminSql(2);
+    // two server processes, each with its one lane and its own connection
+    const pools = [0, 1].map(() =>
+      postgres(testAuthenticatorUrl(), { max: 1, onnotice: () => {} })
+    );
+    try {
+      const fx = await makeCheckInEvent(admin, 42, "Group commit lock order");
+      const north = await pairDevice(admin, fx, "North", "North phone");
+      const south = await pairDevice(admin, fx, "South", "South phone");
+      const codes = await Promise.all(fx.tickets.map((t) => qr(t, fx.privateJwk)));
+      const shared = codes.slice(2);
+      const servers = [
+        {
+          device: north,
+          batcher: new ScanBatcher({ lanes: 1, maxBatch: 64, sql: () => pools[0]! }),
+        },
+        {
+          device: south,
+          batcher: new ScanBatcher({ lanes: 1, maxBatch: 64, sql: () => pools[1]! }),
+        },
+      ];
+      const scan = (i: number, code: string) =>
+        servers[i]!.batcher.submit(servers[i]!.device.claims, {
+          scan_id: crypto.randomUUID(),
+          code,
+          direction: "in",
+          signature_ok: true,
+        });
+      // a first scan on each server, so the next forty wait and go as one batch (long enough for
+      // the two batches to overlap); one server
+      // gets the shared tickets in one order, the other in the reverse order
+      const firsts = [scan(0, codes[0]!), scan(1, codes[1]!)];
+      const batches = [
+        shared.map((code) => scan(0, code)),
+        [...shared].reverse().map((code) => scan(1, code)),
+      ];
+      await Promise.all(firsts);
+      const answers = await Promise.all(
+        batches.map((b) => Promise.all(b.map(async (p) => JSON.parse(await p) as Decision))),
+      );
+
+      for (const { batcher } of servers) {
+        assertEquals(batcher.stats.largest, shared.length, "the shared tickets went as one batch");
+        assertEquals(batcher.stats.fallbacks, 0, "a batch failed (a deadlock) and fell back");
+      }
+      const reversed = [...answers[1]!].reverse();
+      answers[0]!.forEach((a, i) => {
+        assertEquals(
+          [a.result, reversed[i]!.result].sort(),
+          ["admitted", "already_used"],
+          `ticket ${i + 2}: one server admits it, the other finds it used`,
+        );
+      });
+    } finally {
+      for (const pool of pools) await pool.end();
+      await admin.end();
+      await closeDb();
+    }
+  },
+});
+
+Deno.test({
   name: "a failing scan in a batch: the others are still decided, it alone gets its error",
   ...options,
   fn: async () => {
