@@ -311,7 +311,7 @@ try {
     );
   }
   console.log(
-    `the server's decision time (Server-Timing: token, signature, api.scan): p50 ${
+    `the server's decision time (Server-Timing: token, signature, wait for a lane, api.scan): p50 ${
       fmt(pct(serverSide, 0.5))
     } ms, p95 ${fmt(pct(serverSide, 0.95))} ms, p99 ${fmt(pct(serverSide, 0.99))} ms`,
   );

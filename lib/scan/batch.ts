@@ -43,7 +43,7 @@ export interface BatcherOptions {
   sql?: () => Sql;
 }
 
-/** What a batcher has done, for tests and the bench. */
+/** What a batcher has done, for tests (the bench counts commits in pg_stat_database instead). */
 export interface BatcherStats {
   transactions: number;
   scans: number;
