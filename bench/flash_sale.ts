@@ -432,6 +432,15 @@ for (const k of ks) {
       `${rawHttp.toFixed(0)}/s; hold rate ratio ${(holdRate / rawHttp).toFixed(3)}, ` +
       `sale rate ratio (hold+quote+order+pay per second) ${(holdRate / (rawHttp / 4)).toFixed(3)}`,
   );
+  // What this machine could reach if each of the four calls cost no more than that raw update:
+  // the ceilings the targets (1,000 tickets/s, hold rate ratio 0.4) are to be read against.
+  const perOrder = c.paid_orders > 0 ? c.tickets / c.paid_orders : NaN;
+  console.log(
+    `  ceilings through /rest, every call as cheap as that raw update: ${
+      (rawHttp / 4 * perOrder).toFixed(0)
+    } tickets/s (${perOrder.toFixed(2)} tickets per order, 4 calls each); ` +
+      `hold rate ratio at most ${(rawHttp / raw).toFixed(3)} (holds alone at the raw HTTP rate)`,
+  );
 }
 if (!allOk) {
   console.error("\nFLASH SALE CHECK FAILED");
