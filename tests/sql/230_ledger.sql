@@ -4,7 +4,7 @@
 -- settlement import with each exception kind; finance reads and cross-org refusal.
 begin;
 \ir _fixture.sql
-select plan(46);
+select plan(52);
 
 insert into test_support.actors values ('finance_a', 'finance', :'org_a', gen_random_uuid());
 
@@ -166,6 +166,24 @@ select test_support.run('admin', format('select api.record_payment_attempt(%L, %
 select is(test_support.v('admin', format('select api.apply_payment_event(%L, %L, %L, %L, %s)', 'paynow', 'evt_nocur', 'pi_nocur',
   'succeeded', (select total_minor from core.orders where id = :'o_nc'))) ->> 'outcome', 'paid',
   'the full amount without a currency pays the order (not a mismatch to refund)');
+
+-- api.order_ledger: every entry of one order, for its org's finance roles only
+select is((select sum((r ->> 'amount_minor')::bigint)::bigint
+           from jsonb_array_elements(test_support.q('finance_a', format('select * from api.order_ledger(%L)', :'o1'))) r),
+  0::bigint, 'order_ledger: the order''s entries balance');
+select is(jsonb_array_length(test_support.q('finance_a', format('select * from api.order_ledger(%L)', :'o1'))),
+  (select count(*)::int from core.ledger_entries e join core.ledger_transactions t on t.id = e.transaction_id where t.order_id = :'o1'),
+  'order_ledger: every entry of the order and no other');
+select is(test_support.q('finance_a', format('select kind, account_kind, amount_minor from api.order_ledger(%L) limit 2', :'o1')),
+  '[{"kind": "payment", "account_kind": "provider_clearing", "amount_minor": 3000},
+    {"kind": "payment", "account_kind": "organiser_revenue", "amount_minor": -3000}]'::jsonb,
+  'order_ledger: the payment first, clearing debited and revenue credited');
+select throws_ok(test_support.as_('door_a', format('select * from api.order_ledger(%L)', :'o1')), 'PT403', null,
+  'order_ledger: door staff may not read the ledger');
+select throws_ok(test_support.as_('owner_b', format('select * from api.order_ledger(%L)', :'o1')), 'PT404', null,
+  'order_ledger: another org''s order is not found');
+select throws_ok(test_support.as_('finance_a', format('select * from api.order_ledger(%L)', gen_random_uuid())), 'PT404', null,
+  'order_ledger: an unknown order is not found');
 
 select * from finish();
 rollback;
