@@ -8,7 +8,7 @@
 //
 // Runs in its own database (default mutambo_bench_flash), created and migrated like
 // tests/support/db.ts does; every K sells a fresh event copied from the stadium layout.
-//   deno run -A bench/flash_sale.ts [--quick] [--k 8,32] [--db NAME] [--fresh] [--pgbench-seconds N]
+//   deno run -A bench/flash_sale.ts [--quick] [--k 8,32] [--db NAME] [--fresh] [--pgbench-seconds N] [--pool N]
 // --quick (or FLASH_QUICK=1): a 6,000-seat stadium and K = 8, 32.
 import postgres from "postgres";
 import { adminDatabaseUrl, authenticatorDatabaseUrl } from "../lib/config.ts";
@@ -29,6 +29,8 @@ const ks = (opt("--k") ?? (quick ? "8,32" : "8,32,128")).split(",").map(Number);
 const pgbenchSeconds = Number(opt("--pgbench-seconds") ?? (quick ? 5 : 10));
 // --seconds N: stop selling after N seconds (for profiling part of a sale; no sold-out check)
 const stopAfter = Number(opt("--seconds") ?? Infinity);
+// --pool N: the server's database connections (default: the server's own, lib/db.ts)
+const poolOptions = opt("--pool") ? { max: Number(opt("--pool")) } : {};
 const ROWS = quick ? 20 : 100; // per section; 3 sections
 const SEATS = quick ? 100 : 200;
 const CAPACITY = 3 * ROWS * SEATS;
@@ -241,7 +243,7 @@ async function rawHttpUpdateRate(ev: string, clients: number): Promise<number> {
   } finally {
     await sql.end();
   }
-  const pool = createPool(authenticatorDatabaseUrl(dbName), { max: Math.min(clients, 24) });
+  const pool = createPool(authenticatorDatabaseUrl(dbName), poolOptions);
   const rest = createRest({
     sql: pool,
     jwtSecret: "bench-secret-".padEnd(40, "x"),
@@ -345,13 +347,15 @@ const { org, lv } = await prepare();
 console.log(
   `flash sale: ${CAPACITY.toLocaleString("en")} seats, K = ${ks.join(", ")}${
     quick ? " (quick)" : ""
-  }, db ${dbName}`,
+  }, db ${dbName}, server pool ${
+    poolOptions.max ?? Deno.env.get("MUTAMBO_DB_POOL") ?? 10
+  } connections`,
 );
 let allOk = true;
 for (const k of ks) {
   const ev = await newEvent(org, lv, k);
-  // the server's own pool settings (lib/db.ts), sized for the buyers
-  const pool = createPool(authenticatorDatabaseUrl(dbName), { max: Math.min(k, 24) });
+  // the server's own pool (lib/db.ts: MUTAMBO_DB_POOL, default 10) unless --pool says otherwise
+  const pool = createPool(authenticatorDatabaseUrl(dbName), poolOptions);
   const secret = "bench-secret-".padEnd(40, "x");
   const rest = createRest({ sql: pool, jwtSecret: secret });
   const ac = new AbortController();
