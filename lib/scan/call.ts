@@ -57,8 +57,8 @@ export function scanCallSql(args: ScanArgs): string {
   }, direction => '${direction}', signature_ok => ${signatureOk}, notify => false)::text as r`;
 }
 
-/** The SQL of one online scan (exported for tests). */
-export function scanSql(claims: JwtClaims, args: ScanArgs): string {
+/** The SQL of one online scan: the device's settings, then the decision. */
+function scanSql(claims: JwtClaims, args: ScanArgs): string {
   return `${deviceSettingsSql(claims)};\n${scanCallSql(args)}`;
 }
 
